@@ -1,0 +1,7 @@
+"""Sub-commands of the ``emkg`` command line, one module each.
+
+A module listed here exposes ``register(subparsers)``; see :mod:`emkg.cli`.
+"""
+
+COMMAND_MODULES: tuple[str, ...] = (
+)

@@ -1,0 +1,75 @@
+"""Typed errors and the exit codes the command line maps them to.
+
+Exit codes follow pySHACL's convention and extend it:
+0 success / conforms, 1 the check ran and found problems (violations, an inconsistent
+ontology, a failed quality query), 2 bad input (unreadable file, unknown parameter,
+bad usage), 3 a required runtime is missing (Java), 4 a remote server failed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class EmkgError(Exception):
+    """Base class: every error the command line reports without a traceback."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        if self.hint:
+            return f"{self.message}\n  what to do: {self.hint}"
+        return self.message
+
+
+class InputError(EmkgError):
+    """A file or value given to emkg cannot be used."""
+
+    exit_code = 2
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Path | str | None = None,
+        line: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        where = ""
+        if path is not None:
+            where = f"{path}"
+            if line is not None:
+                where += f":{line}"
+            where += ": "
+        super().__init__(f"{where}{message}", hint=hint)
+        self.path = Path(path) if path is not None else None
+        self.line = line
+
+
+class UsageError(EmkgError):
+    """The command was called with arguments that do not fit."""
+
+    exit_code = 2
+
+
+class CheckFailed(EmkgError):
+    """A check ran to completion and found problems."""
+
+    exit_code = 1
+
+
+class RuntimeMissing(EmkgError):
+    """A program emkg needs (Java for HermiT, a server binary) is not installed."""
+
+    exit_code = 3
+
+
+class RemoteError(EmkgError):
+    """A SPARQL server did not answer, answered with an error, or lost data."""
+
+    exit_code = 4

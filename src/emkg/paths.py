@@ -1,0 +1,79 @@
+"""Where the project's files are: ontology, graph, shapes, queries, seeds, outputs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from emkg.errors import InputError
+
+_MARKER = Path("ontology") / "emkg.ttl"
+
+
+def project_root() -> Path:
+    """The folder that holds ``ontology/``, ``kg/``, ``shapes/`` and ``queries/``.
+
+    ``EMKG_HOME`` wins; then the source checkout this package was installed from
+    (editable install); then the current directory and its parents.
+    """
+    env = os.environ.get("EMKG_HOME")
+    if env:
+        root = Path(env).resolve()
+        if (root / _MARKER).is_file():
+            return root
+        raise InputError(
+            f"EMKG_HOME={env} does not hold {_MARKER}",
+            hint="point EMKG_HOME at a checkout of the emkg repository",
+        )
+    here = Path(__file__).resolve()
+    candidates = [here.parents[2], Path.cwd(), *Path.cwd().parents]
+    for cand in candidates:
+        if (cand / _MARKER).is_file():
+            return cand
+    raise InputError(
+        "cannot find the emkg project folder (ontology/emkg.ttl)",
+        hint="run emkg from a checkout of the repository or set EMKG_HOME",
+    )
+
+
+def ontology_dir() -> Path:
+    return project_root() / "ontology"
+
+
+def ontology_file() -> Path:
+    return ontology_dir() / "emkg.ttl"
+
+
+def imports_dir() -> Path:
+    return ontology_dir() / "imports"
+
+
+def kg_dir() -> Path:
+    return project_root() / "kg"
+
+
+def shapes_dir() -> Path:
+    return project_root() / "shapes"
+
+
+def queries_dir() -> Path:
+    return project_root() / "queries"
+
+
+def default_dist() -> Path:
+    return project_root() / "dist"
+
+
+def seeds_dir() -> Path | None:
+    """The shared source texts, or None where they are not present.
+
+    ``EMKG_SEEDS`` wins; otherwise ``../shared/seeds`` beside the checkout.
+    """
+    env = os.environ.get("EMKG_SEEDS")
+    cand = Path(env) if env else project_root().parent / "shared" / "seeds"
+    return cand if cand.is_dir() else None
+
+
+def shared_terms_dir() -> Path | None:
+    cand = project_root().parent / "shared" / "terms"
+    return cand if cand.is_dir() else None
