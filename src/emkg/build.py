@@ -131,9 +131,7 @@ def dataset_counts(store: ox.Store) -> dict[str, int]:
     """Counts for the VoID description, computed in the store."""
     counts = {"triples": _count(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")}
     for name, cls in _COUNTED_CLASSES.items():
-        counts[name] = _count(
-            store, f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x a <{cls}> }}"
-        )
+        counts[name] = _count(store, f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x a <{cls}> }}")
     return counts
 
 
@@ -196,9 +194,7 @@ def void_description(
         g.add((dist, DCAT.downloadURL, URIRef(name, base="https://w3id.org/emkg/release/")))
         g.add((dist, DCAT.mediaType, Literal(RELEASE_FILES[name][1])))
         g.add((dist, DCAT.byteSize, Literal(len(data), datatype=XSD.integer)))
-        g.add((dist, SPDX.checksum, Literal(
-            "sha256:" + hashlib.sha256(data).hexdigest()
-        )))
+        g.add((dist, SPDX.checksum, Literal("sha256:" + hashlib.sha256(data).hexdigest())))
     return g
 
 
