@@ -1,0 +1,141 @@
+"""`emkg build`: release files, named graphs, determinism, atomicity and clear input errors."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset, Graph, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import VOID
+
+from emkg import build, paths
+from emkg.cli import main
+from emkg.errors import InputError
+
+EMKG = "https://w3id.org/emkg/ontology#"
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("release") / "dist"
+    assert main(["build", "--out", str(out)]) == 0
+    return out
+
+
+def test_release_files_present_and_parse(release: Path) -> None:
+    expected = {"emkg.ttl", "emkg.nt", "emkg.jsonld", "emkg.trig", "emkg.nq", "void.ttl"}
+    assert expected <= {p.name for p in release.iterdir()}
+    union = Graph().parse(release / "emkg.ttl")
+    for name, fmt in (("emkg.nt", "nt"), ("emkg.jsonld", "json-ld")):
+        assert isomorphic(union, Graph().parse(release / name, format=fmt)), name
+
+
+def test_one_named_graph_per_source_plus_ontology(release: Path) -> None:
+    ds = Dataset()
+    ds.parse(release / "emkg.trig", format="trig")
+    names = {str(g.identifier) for g in ds.graphs() if len(g)}
+    expected = {str(build.ONTOLOGY_GRAPH)} | {str(build.graph_iri_for(p)) for p in build.kg_files()}
+    assert names == expected
+    # the TriG and N-Quads releases hold the same named graphs
+    nq = Dataset()
+    nq.parse(release / "emkg.nq", format="nquads")
+    for ident in expected:
+        assert isomorphic(ds.graph(URIRef(ident)), nq.graph(URIRef(ident))), ident
+
+
+def test_union_is_the_sum_of_the_source_files(release: Path) -> None:
+    expected = Graph()
+    for path in build.source_files():
+        expected.parse(path, format="turtle")
+    assert isomorphic(expected, Graph().parse(release / "emkg.ttl"))
+
+
+def test_rebuild_is_isomorphic(release: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    assert main(["build", "--out", str(again)]) == 0
+    for name, fmt in (("emkg.ttl", "turtle"), ("emkg.nt", "nt")):
+        first = Graph().parse(release / name, format=fmt)
+        second = Graph().parse(again / name, format=fmt)
+        assert isomorphic(first, second), name
+
+
+def test_void_counts_match_the_data(release: Path) -> None:
+    void = Graph().parse(release / "void.ttl")
+    data = Graph().parse(release / "emkg.ttl")
+    dataset = build.DATASET_IRI
+    triples = void.value(dataset, VOID.triples)
+    assert triples is not None
+    assert int(triples) == len(data)
+    rows = void.query(
+        "SELECT ?cls ?n WHERE { ?d void:classPartition [ void:class ?cls ; void:entities ?n ] }",
+        initNs={"void": VOID},
+        initBindings={"d": dataset},
+    )
+    partitions = {str(r[0]): int(r[1]) for r in rows}  # type: ignore[index]
+    assert set(partitions) >= {EMKG + "Patient", EMKG + "EMFinding", EMKG + "TherapyLine"}
+    for cls, n in partitions.items():
+        counted = data.query(
+            "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?cls }",
+            initBindings={"cls": URIRef(cls)},
+        )
+        assert [int(r[0]) for r in counted] == [n], cls  # type: ignore[index]
+    # one subset per named graph with its own triple count
+    subsets = set(void.objects(dataset, VOID.subset))
+    assert URIRef(str(build.ONTOLOGY_GRAPH)) in subsets
+    assert void.value(dataset, URIRef("http://purl.org/dc/terms/conformsTo")) == URIRef(
+        "https://w3id.org/emkg/ontology/0.1.0"
+    )
+
+
+def _copy_project(tmp: Path) -> Path:
+    root = paths.project_root()
+    copy = tmp / "proj"
+    shutil.copytree(root / "ontology", copy / "ontology")
+    shutil.copytree(root / "kg", copy / "kg")
+    return copy
+
+
+def test_bad_kg_file_names_file_and_line_and_keeps_old_release(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copy = _copy_project(tmp_path)
+    monkeypatch.setenv("EMKG_HOME", str(copy))
+    out = tmp_path / "dist"
+    assert main(["build", "--out", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    bad = copy / "kg" / "zz-broken.ttl"
+    bad.write_text(
+        "@prefix emkg: <https://w3id.org/emkg/ontology#> .\n"
+        "<https://w3id.org/emkg/data/x/p> a emkg:Patient .\n"
+        "<https://w3id.org/emkg/data/x/q> a emkg:Patient ;;; oops\n",
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    assert main(["build", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "zz-broken.ttl:3" in err
+    assert "what to do" in err
+    after = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert after == before, "a failed build must leave the previous release untouched"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".dist")], "temp dirs left"
+
+
+def test_assemble_raises_input_error_with_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text('@prefix ex: <http://example.org/> .\n\nex:a ex:b "unterminated .\n')
+    with pytest.raises(InputError) as info:
+        build.assemble(kg=[bad])
+    assert info.value.path == bad
+    assert info.value.line == 3
+
+
+def test_other_files_in_the_release_folder_are_kept(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    build.build(out)
+    assert (out / "notes.txt").read_text() == "keep me"
+    assert (out / "emkg.trig").is_file()
