@@ -149,24 +149,29 @@ def build_graph(terms_dir: Path) -> Graph:
     repos = source_repositories(terms, links)
     g.add((IMPORT_IRI, RDF.type, OWL.Ontology))
     g.add((IMPORT_IRI, DCTERMS.title, Literal("UBERON subset for emkg", lang="en")))
-    g.add((IMPORT_IRI, DCTERMS.description, Literal(
-        f"The {len(terms)} UBERON anatomy classes the emkg graph uses or reaches by is_a and "
-        f"part_of, with {len(links)} links as UBERON states them, copied by IRI (MIREOT). "
-        "Each class names with dcterms:source the files its label and links were read from.",
-        lang="en",
-    )))
+    description = (
+        f"The {len(terms)} UBERON anatomy classes the emkg graph uses or reaches by is_a "
+        f"and part_of, with {len(links)} links as UBERON states them, copied by IRI "
+        "(MIREOT). Each class names with dcterms:source the files its label and links "
+        "were read from."
+    )
+    g.add((IMPORT_IRI, DCTERMS.description, Literal(description, lang="en")))
     g.add((IMPORT_IRI, DCTERMS.license, UBERON_LICENSE))
     for repo in sorted(repos):
         for commit in sorted(repos[repo]):
-            g.add((IMPORT_IRI, DCTERMS.source,
-                   URIRef(f"https://github.com/{repo}/tree/{commit}")))
+            g.add((IMPORT_IRI, DCTERMS.source, URIRef(f"https://github.com/{repo}/tree/{commit}")))
     versions = "; ".join(
         f"{repo}@{commit}" for repo in sorted(repos) for commit in sorted(repos[repo])
     )
     g.add((IMPORT_IRI, OWL.versionInfo, Literal(f"terms and links checked in {versions}")))
 
-    for prop in (DCTERMS.title, DCTERMS.description, DCTERMS.license, DCTERMS.source,
-                 SKOS.altLabel):
+    for prop in (
+        DCTERMS.title,
+        DCTERMS.description,
+        DCTERMS.license,
+        DCTERMS.source,
+        SKOS.altLabel,
+    ):
         g.add((prop, RDF.type, OWL.AnnotationProperty))
     g.add((PART_OF, RDF.type, OWL.ObjectProperty))
     g.add((PART_OF, RDFS.label, Literal("part of", lang="en")))
@@ -208,31 +213,40 @@ def _sorted(nodes: Iterable[Node]) -> list[Node]:
 
 
 def _obo(iri: URIRef) -> str:
-    return "obo:" + str(iri)[len(str(OBO)):]
+    return "obo:" + str(iri)[len(str(OBO)) :]
 
 
 def serialize(g: Graph) -> str:
     """Turtle with a stable layout (sorted classes and links) so that diffs stay readable."""
     out = [HEADER]
-    for prefix, ns in (("dcterms", DCTERMS), ("obo", OBO), ("owl", OWL), ("rdfs", RDFS),
-                       ("skos", SKOS)):
+    for prefix, ns in (
+        ("dcterms", DCTERMS),
+        ("obo", OBO),
+        ("owl", OWL),
+        ("rdfs", RDFS),
+        ("skos", SKOS),
+    ):
         out.append(f"@prefix {prefix}: <{ns}> .\n")
     out.append("\n")
 
     head = [f"<{IMPORT_IRI}> a owl:Ontology"]
-    for pred, name in ((DCTERMS.title, "dcterms:title"),
-                       (DCTERMS.description, "dcterms:description"),
-                       (DCTERMS.license, "dcterms:license"),
-                       (DCTERMS.source, "dcterms:source"),
-                       (OWL.versionInfo, "owl:versionInfo")):
+    for pred, name in (
+        (DCTERMS.title, "dcterms:title"),
+        (DCTERMS.description, "dcterms:description"),
+        (DCTERMS.license, "dcterms:license"),
+        (DCTERMS.source, "dcterms:source"),
+        (OWL.versionInfo, "owl:versionInfo"),
+    ):
         for obj in _sorted(g.objects(IMPORT_IRI, pred)):
             head.append(f"    {name} {_term(obj)}")
     out.append(" ;\n".join(head) + " .\n\n")
 
     for prop in _sorted(g.subjects(RDF.type, OWL.AnnotationProperty)):
         out.append(f"{_term(prop)} a owl:AnnotationProperty .\n")
-    out.append(f"\n{_obo(PART_OF)} a owl:ObjectProperty ;\n"
-               f"    rdfs:label {_term(g.value(PART_OF, RDFS.label))} .\n\n")
+    out.append(
+        f"\n{_obo(PART_OF)} a owl:ObjectProperty ;\n"
+        f"    rdfs:label {_term(g.value(PART_OF, RDFS.label))} .\n\n"
+    )
 
     for cls in _sorted(g.subjects(RDF.type, OWL.Class)):
         assert isinstance(cls, URIRef)
@@ -261,7 +275,7 @@ def _term(node: object) -> str:
     if isinstance(node, URIRef):
         for prefix, ns in (("obo", OBO), ("dcterms", DCTERMS), ("skos", SKOS)):
             if str(node).startswith(str(ns)):
-                return f"{prefix}:{str(node)[len(str(ns)):]}"
+                return f"{prefix}:{str(node)[len(str(ns)) :]}"
         return f"<{node}>"
     raise TypeError(f"cannot write {node!r}")
 
@@ -270,8 +284,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--terms-dir", type=Path, default=DEFAULT_TERMS_DIR)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--check", action="store_true",
-                        help="compare with --out instead of writing it; exit 1 if they differ")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="compare with --out instead of writing it; exit 1 if they differ",
+    )
     args = parser.parse_args(argv)
     for name in ("terms.tsv", "uberon-subset.tsv"):
         if not (args.terms_dir / name).is_file():
