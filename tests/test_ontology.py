@@ -549,3 +549,24 @@ def test_shape_graph_iris_include_sparql_strings() -> None:
     iris, unresolved = _shape_sparql_iris(g)
     assert str(EMKG.site) in iris
     assert unresolved == set()
+
+
+# ---------------------------------------------------------------------------
+# Human documentation (pyLODE)
+# ---------------------------------------------------------------------------
+
+
+def test_docs_command_writes_the_ontology_page(tmp_path: Path) -> None:
+    from emkg.cli import main
+
+    out = tmp_path / "docs"
+    assert main(["docs", "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["index.html"]  # no temp file left
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "emkg: extramedullary B-ALL knowledge graph ontology" in page
+    assert "CD19-directed therapy" in page  # a class
+    assert "detected by" in page  # a property
+    assert 'id="vs-AbsentWhenAssessed"' in page  # a value-set member, added to pyLODE's page
+    assert 'href="#valuesets"' in page
+    assert "52817eeaa3b960e923df7a275fa533bdc3bdefe1" in page  # the UBERON version checked
+    assert "<h3>Annotation" not in page  # other vocabularies' declarations are left out

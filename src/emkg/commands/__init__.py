@@ -6,4 +6,5 @@ A module listed here exposes ``register(subparsers)``; see :mod:`emkg.cli`.
 COMMAND_MODULES: tuple[str, ...] = (
     "build",
     "reason",
+    "docs",
 )
