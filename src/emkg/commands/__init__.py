@@ -5,6 +5,8 @@ A module listed here exposes ``register(subparsers)``; see :mod:`emkg.cli`.
 
 COMMAND_MODULES: tuple[str, ...] = (
     "build",
+    "queries",
+    "query",
     "reason",
     "docs",
 )

@@ -1,0 +1,53 @@
+"""``emkg query``: run a saved query by id (or unique id prefix) with its parameters."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from emkg.catalogue import load_catalogue
+from emkg.engines import ENGINE_NAMES, open_engine
+from emkg.formats import FORMATS, render
+from emkg.params import parse_assignments
+from emkg.runner import run_query
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "query",
+        help="run a saved competency question or quality check",
+        description=(
+            "Run a saved query from queries/ on the embedded store (default), rdflib's engine "
+            "or a remote SPARQL endpoint. Exit 0 on success; a quality check "
+            "(qc/*-violation) exits 1 when it returns rows."
+        ),
+    )
+    p.add_argument("id", help="query id or a unique prefix of it (e.g. cq01)")
+    p.add_argument(
+        "--param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a parameter value: a label, CURIE or IRI for terms (repeatable)",
+    )
+    p.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    p.add_argument("--engine", choices=ENGINE_NAMES, default=None, help="embedded engine")
+    p.add_argument("--endpoint", metavar="URL", default=None, help="a SPARQL 1.1 endpoint")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    entry = load_catalogue().get(args.id)
+    given = parse_assignments(args.param)
+    for name in given:
+        entry.param(name)
+    engine = open_engine(args.engine, endpoint=args.endpoint)
+    table = run_query(entry, given, engine)
+    sys.stdout.write(render(table, args.format))
+    if entry.is_violation_check and len(table):
+        print(
+            f"emkg query: {entry.id} found {len(table)} violation(s)",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
