@@ -134,7 +134,9 @@ start_oxigraph() { # WORK
   fi
   port=$(free_port)
   mkdir -p "$work/oxigraph"
+  # --union-default-graph: queries without GRAPH see every named graph, as on Virtuoso
   setsid "$OXIGRAPH_BIN" serve --location "$work/oxigraph/data" --bind "127.0.0.1:$port" \
+    --union-default-graph \
     </dev/null >"$work/oxigraph/server.log" 2>&1 &
   pid=$!
   state_put OXIGRAPH_PID "$pid"

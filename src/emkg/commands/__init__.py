@@ -9,4 +9,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "query",
     "reason",
     "docs",
+    "load",
+    "serve",
 )

@@ -1,0 +1,349 @@
+"""Load the release into a SPARQL 1.1 server: stage every graph, verify, swap, verify.
+
+The release (``dist/emkg.nq``) holds one named graph per source publication and one for the
+ontology. A load:
+
+1. lists the server's emkg graphs (targets, graphs of sources no longer in the release, and
+   staging graphs an interrupted earlier load left behind);
+2. PUTs each graph into its own *staging* graph
+   (``https://w3id.org/emkg/staging/<run>/<name>``) with the Graph Store HTTP Protocol and
+   reads back each staging graph's triple count; any failure or difference stops the load
+   here, the staging graphs are dropped and the store is as it was;
+3. swaps everything in with ONE SPARQL 1.1 Update request: ``MOVE <staging> TO <target>``
+   for each graph, ``DROP SILENT GRAPH`` for release graphs with no triples and for emkg
+   graphs whose source left the release;
+4. reads back every target's triple count and checks that no staging graph is left.
+
+Requests that are safe to repeat (queries, PUT into a staging graph, DROP SILENT of staging
+graphs) are retried with back-off; the swap is never repeated blindly: a MOVE repeated after
+its answer was lost would move an empty staging graph over the new target. When the swap
+fails, emkg asks the server what happened, graph by graph (a staging graph that still holds
+its triples was not moved; an empty staging graph next to a target with the new count was):
+nothing moved -> staging dropped, store unchanged; everything moved -> success (the answer
+was lost); some moved (Virtuoso commits the operations that ran before a failing one) ->
+the remaining MOVEs are sent once more, and if that fails too the error lists which graphs
+are new and which old. See docs/triple-stores.md for what each server guarantees.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from emkg import build, paths
+from emkg.errors import InputError, RemoteError
+from emkg.gsp import SparqlServer, iri
+
+GRAPH_BASE = build.GRAPH_BASE
+STAGING_BASE = "https://w3id.org/emkg/staging/"
+RELEASE_FILE = "emkg.nq"
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ReleaseGraph:
+    """One named graph of the release, as N-Triples, with its triple count."""
+
+    iri: str
+    ntriples: bytes
+    triples: int
+
+
+def graphs_from_nquads(data: bytes, origin: str = "N-Quads") -> list[ReleaseGraph]:
+    """Split an N-Quads document into its named graphs (the default graph must be empty)."""
+    store = ox.Store()
+    try:
+        store.load(data, format=ox.RdfFormat.N_QUADS)
+    except SyntaxError as exc:
+        raise InputError(f"cannot parse {origin}: {exc}") from exc
+    default = sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    if default:
+        raise InputError(f"{origin} has {default} triples outside any named graph")
+    out = []
+    for graph in sorted(store.named_graphs(), key=str):
+        if not isinstance(graph, ox.NamedNode):
+            raise InputError(f"{origin} names a graph with a blank node")
+        triples = sum(1 for _ in store.quads_for_pattern(None, None, None, graph))
+        data_nt = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+        assert data_nt is not None
+        out.append(ReleaseGraph(graph.value, data_nt, triples))
+    return out
+
+
+def release_graphs(dist: Path | None = None, *, log: Log = print) -> list[ReleaseGraph]:
+    """The named graphs of the built release in ``dist`` (default ``dist/``).
+
+    Builds the release first when ``emkg.nq`` is missing; warns when a source file is newer.
+    """
+    out = Path(dist) if dist is not None else paths.default_dist()
+    nq = out / RELEASE_FILE
+    if not nq.is_file():
+        log(f"{nq} is missing: building the release first")
+        build.build(out)
+    else:
+        built = nq.stat().st_mtime
+        newer = [p.name for p in build.source_files() if p.stat().st_mtime > built]
+        if newer:
+            log(
+                f"warning: {', '.join(newer[:5])} changed after {nq} was built; "
+                "run `emkg build` to load the current graph"
+            )
+    return graphs_from_nquads(nq.read_bytes(), str(nq))
+
+
+@dataclass(frozen=True)
+class _Plan:
+    graph: ReleaseGraph
+    staging: str
+
+    @property
+    def target(self) -> str:
+        return self.graph.iri
+
+    @property
+    def triples(self) -> int:
+        return self.graph.triples
+
+
+@dataclass
+class LoadReport:
+    """What a load did: verified triple counts per target graph, and notes."""
+
+    run_id: str
+    counts: dict[str, int] = field(default_factory=dict)
+    before: dict[str, int] = field(default_factory=dict)
+    dropped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + os.urandom(3).hex()
+
+
+def _staging_iri(run_id: str, target: str, index: int) -> str:
+    name = target[len(GRAPH_BASE) :] if target.startswith(GRAPH_BASE) else f"graph{index}"
+    staging = f"{STAGING_BASE}{run_id}/{name}"
+    iri(staging)  # check it can be written into SPARQL
+    return staging
+
+
+def _drops(graphs: Sequence[str]) -> str:
+    return " ;\n".join(f"DROP SILENT GRAPH {iri(g)}" for g in graphs)
+
+
+class Loader:
+    """Loads release graphs into one server; see the module documentation for the steps."""
+
+    def __init__(self, server: SparqlServer, *, log: Log = print) -> None:
+        self.server = server
+        self.log = log
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _drop_staging(self, staging: Sequence[str]) -> str | None:
+        """Drop staging graphs (idempotent, so retried); the failure message, or None."""
+        if not staging:
+            return None
+        try:
+            self.server.update(_drops(staging), what="dropping the staging graphs", repeatable=True)
+        except RemoteError as exc:
+            return str(exc)
+        return None
+
+    def _fail(self, message: str, staging: Sequence[str], hint: str) -> RemoteError:
+        cleanup = self._drop_staging(staging)
+        if cleanup is None:
+            if staging:
+                message += "; the staging graphs were dropped"
+        else:
+            listed = ", ".join(f"<{g}>" for g in staging)
+            message += f"; the staging graphs could not be dropped ({cleanup}): {listed}"
+            hint += "; remove leftover staging graphs with `emkg load ... --clean-staging`"
+        return RemoteError(message, hint=hint)
+
+    def _state(self, plans: Sequence[_Plan]) -> dict[str, str]:
+        """Per target: 'staged' (not moved), 'moved', or 'unknown' (queries are retried)."""
+        state: dict[str, str] = {}
+        for p in plans:
+            staged = self.server.count(p.staging)
+            current = self.server.count(p.target)
+            if staged == p.triples:
+                state[p.target] = "staged"
+            elif staged == 0 and current == p.triples:
+                state[p.target] = "moved"
+            else:
+                state[p.target] = "unknown"
+        return state
+
+    # -- the load ------------------------------------------------------------------------
+
+    def load(
+        self,
+        graphs: Sequence[ReleaseGraph],
+        *,
+        prune: bool = True,
+        clean_staging: bool = False,
+        run_id: str | None = None,
+    ) -> LoadReport:
+        started = time.monotonic()
+        report = LoadReport(run_id or new_run_id())
+        if not graphs:
+            raise InputError("the release holds no named graphs", hint="run `emkg build`")
+        plans = [_Plan(g, _staging_iri(report.run_id, g.iri, i)) for i, g in enumerate(graphs)]
+        targets = {p.target for p in plans}
+        srv = self.server
+
+        leftovers = srv.graphs_under(STAGING_BASE)
+        if leftovers and clean_staging:
+            self.log(f"dropping {len(leftovers)} staging graphs left by earlier loads")
+            failure = self._drop_staging(leftovers)
+            if failure:
+                raise RemoteError(failure)
+        elif leftovers:
+            self.log(
+                f"warning: {len(leftovers)} staging graphs from an interrupted earlier load "
+                "remain (e.g. <{}>); `--clean-staging` removes them".format(leftovers[0])
+            )
+        stale = [g for g in srv.graphs_under(GRAPH_BASE) if g not in targets] if prune else []
+        report.before = {p.target: srv.count(p.target) for p in plans}
+
+        # 1. stage and verify; nothing visible changes in this phase
+        moving = [p for p in plans if p.triples > 0]
+        staged: list[str] = []
+        try:
+            for p in moving:
+                staged.append(p.staging)
+                self.log(f"PUT {p.triples:>8,} triples  <{p.target}>")
+                srv.put_graph(
+                    p.staging, p.graph.ntriples, what=f"PUT of graph <{p.target}> (staging)"
+                )
+            for p in moving:
+                n = srv.count(p.staging)
+                if n != p.triples:
+                    raise RemoteError(
+                        f"the staging copy of graph <{p.target}> holds {n} triples where "
+                        f"{p.triples} were sent"
+                    )
+        except (RemoteError, KeyboardInterrupt) as exc:
+            what = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
+            raise self._fail(
+                f"load stopped before the swap: {what}; no emkg graph was changed",
+                staged,
+                "check the server and run `emkg load` again",
+            ) from exc
+
+        # 2. swap everything in with one update request (never repeated blindly)
+        empty = [p.target for p in plans if p.triples == 0]
+        ops = [f"MOVE {iri(p.staging)} TO {iri(p.target)}" for p in moving]
+        ops += [f"DROP SILENT GRAPH {iri(g)}" for g in [*empty, *stale]]
+        self.log(f"swapping {len(moving)} graphs into place in one update request")
+        try:
+            srv.update(" ;\n".join(ops), what="the swap (MOVE staging TO target)", repeatable=False)
+        except (RemoteError, KeyboardInterrupt) as exc:
+            self._after_failed_swap(moving, [*empty, *stale], exc, report)
+        report.dropped = sorted([*stale, *(g for g in empty if report.before[g])])
+
+        # 3. verify the targets
+        self.verify(plans, stale)
+        report.counts = {p.target: p.triples for p in plans}
+        report.seconds = time.monotonic() - started
+        return report
+
+    def _after_failed_swap(
+        self,
+        moving: Sequence[_Plan],
+        drops: Sequence[str],
+        exc: RemoteError | KeyboardInterrupt,
+        report: LoadReport,
+    ) -> None:
+        """Find out what a failed swap did; finish it, or clean up and raise."""
+        cause = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
+        staging = [p.staging for p in moving]
+        self.log(f"the swap failed ({cause}); asking the server what it applied")
+        try:
+            state = self._state(moving)
+        except RemoteError as ask:
+            listed = ", ".join(f"<{g}>" for g in staging)
+            raise RemoteError(
+                f"the swap failed ({cause}) and the server could not be asked afterwards "
+                f"({ask}); emkg cannot tell which graphs it replaced",
+                hint="when the server answers again, run `emkg load ... --clean-staging`: "
+                f"it replaces every graph and removes the staging graphs ({listed})",
+            ) from exc
+        moved = [t for t, s in state.items() if s == "moved"]
+        pending = [p for p in moving if state[p.target] == "staged"]
+        unknown = [t for t, s in state.items() if s == "unknown"]
+        if not moved and not unknown:
+            raise self._fail(
+                f"the swap failed ({cause}); the server applied none of it: every emkg graph "
+                "holds its previous content",
+                staging,
+                "check the server and run `emkg load` again",
+            ) from exc
+        if pending and not unknown:
+            self.log(
+                f"the server applied the swap for {len(moved)} of {len(moving)} graphs "
+                "(it committed part of a failed request); sending the remaining MOVEs"
+            )
+            ops = [f"MOVE {iri(p.staging)} TO {iri(p.target)}" for p in pending]
+            ops += [f"DROP SILENT GRAPH {iri(g)}" for g in drops]
+            try:
+                self.server.update(" ;\n".join(ops), what="completing the swap", repeatable=False)
+                state = self._state(moving)
+            except RemoteError as again:
+                cause += f"; completing it failed too: {again}"
+            report.notes.append(
+                f"the swap was applied in two requests ({len(moved)} graphs in the first)"
+            )
+            moved = [t for t, s in state.items() if s == "moved"]
+        if len(moved) == len(moving):
+            if not pending:
+                report.notes.append("the swap's answer was lost, but the server applied it")
+            self.log("every graph was swapped")
+            if drops:
+                self.server.update(_drops(drops), what="dropping graphs", repeatable=True)
+            return
+        old = [p.target for p in moving if state[p.target] == "staged"]
+        raise RemoteError(
+            f"the swap failed ({cause}) and left the store MIXED: new content in "
+            f"{', '.join(f'<{t}>' for t in moved) or 'none'}; previous content in "
+            f"{', '.join(f'<{t}>' for t in old) or 'none'}; unclear: "
+            f"{', '.join(f'<{t}>' for t in state if state[t] == 'unknown') or 'none'}",
+            hint="run `emkg load ... --clean-staging` again: it replaces every graph",
+        ) from exc
+
+    def verify(self, plans: Sequence[_Plan], stale: Sequence[str]) -> None:
+        """Read back every target's count; no staging or stale graph may hold triples."""
+        wrong = []
+        for p in plans:
+            n = self.server.count(p.target)
+            if n != p.triples:
+                wrong.append(f"<{p.target}> holds {n} triples, the release {p.triples}")
+            if p.triples and self.server.count(p.staging):
+                wrong.append(f"staging graph <{p.staging}> still holds triples")
+        wrong += [f"<{g}> was not dropped" for g in stale if self.server.count(g)]
+        if wrong:
+            raise RemoteError(
+                "after the swap the store does not match the release: " + "; ".join(wrong),
+                hint="the server changed or lost data (Virtuoso: check that literals "
+                "round-trip); run `emkg load` again and compare",
+            )
+
+
+def load(
+    server: SparqlServer,
+    graphs: Sequence[ReleaseGraph],
+    *,
+    prune: bool = True,
+    clean_staging: bool = False,
+    log: Log = print,
+) -> LoadReport:
+    """Load ``graphs`` into ``server`` (see the module documentation)."""
+    return Loader(server, log=log).load(graphs, prune=prune, clean_staging=clean_staging)
