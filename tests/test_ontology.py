@@ -323,6 +323,25 @@ def test_class_questions_reach_subclasses(
     assert expected <= found, f"missing under {top}: {expected - found}"
 
 
+def test_the_antigen_of_a_kind_of_therapy_is_found_through_the_hierarchy(
+    onto_and_imports: Graph,
+) -> None:
+    query = """SELECT ?c WHERE { ?c rdfs:subClassOf*/emkg:targetsAntigen ?antigen }"""
+    by_antigen = {
+        antigen: {
+            row[0]
+            for row in onto_and_imports.query(  # type: ignore[index]
+                query, initNs={"emkg": EMKG}, initBindings={"antigen": antigen}
+            )
+        }
+        for antigen in (EMKG.CD19, EMKG.CD22)
+    }
+    bispecific = EMKG.CD19CD22BispecificCARTCellTherapy
+    assert {EMKG.Blinatumomab, EMKG.Tisagenlecleucel, bispecific} <= by_antigen[EMKG.CD19]
+    assert {EMKG.InotuzumabOzogamicin, bispecific} <= by_antigen[EMKG.CD22]
+    assert EMKG.InotuzumabOzogamicin not in by_antigen[EMKG.CD19]
+
+
 @pytest.mark.parametrize(
     ("top", "outside"),
     [

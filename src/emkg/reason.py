@@ -281,6 +281,7 @@ class ReasonReport:
     inferred_types: list[tuple[str, str]] = field(default_factory=list)
     ignored: list[IgnoredValues] = field(default_factory=list)
     inconsistent_files: list[Path] = field(default_factory=list)
+    localized: bool = False  # each data file was also checked on its own
 
     @property
     def ok(self) -> bool:
@@ -444,6 +445,7 @@ def reason(
     if answer.consistent:
         compare(graph, answer, report)
         return report
+    report.localized = bool(localize)
     for path in localize:
         alone = merged_graph([*base, path])
         single = _run_on_graph(
@@ -507,6 +509,11 @@ def summary(report: ReasonReport, *, examples: int = 5) -> list[str]:
         lines.append("INCONSISTENT: no interpretation satisfies these files together")
         for path in report.inconsistent_files:
             lines.append(f"  inconsistent on its own with the ontology: {path}")
+        if report.localized and not report.inconsistent_files:
+            lines.append(
+                "  every data file is consistent with the ontology on its own: "
+                "the contradiction spans files"
+            )
         return lines
     lines.append("consistent: yes")
     if report.unsatisfiable:
