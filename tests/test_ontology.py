@@ -141,16 +141,35 @@ def test_versions_of_aligned_ontologies_are_recorded(
 # ---------------------------------------------------------------------------
 
 
-def test_every_own_term_has_a_label_and_a_definition(onto: Graph) -> None:
-    terms = _own_terms(onto)
-    assert len(terms) > 300
-    missing = sorted(
-        t.n3(onto.namespace_manager)
-        for t in terms
-        if not isinstance(onto.value(t, RDFS.label), Literal)
-        or not isinstance(onto.value(t, SKOS.definition), Literal)
+def unlabelled_or_undefined(g: Graph) -> list[str]:
+    """Own terms without an rdfs:label or a skos:definition."""
+    return sorted(
+        t.n3(g.namespace_manager)
+        for t in _own_terms(g)
+        if not isinstance(g.value(t, RDFS.label), Literal)
+        or not isinstance(g.value(t, SKOS.definition), Literal)
     )
+
+
+def test_every_own_term_has_a_label_and_a_definition(onto: Graph) -> None:
+    assert len(_own_terms(onto)) > 300
+    missing = unlabelled_or_undefined(onto)
     assert not missing, f"without rdfs:label or skos:definition: {missing}"
+
+
+def test_a_term_without_label_or_definition_is_caught() -> None:
+    g = Graph().parse(
+        data="""@prefix emkg: <https://w3id.org/emkg/ontology#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+emkg:Good a owl:Class ; rdfs:label "good"@en ; skos:definition "Fine."@en .
+emkg:NoDefinition a owl:Class ; rdfs:label "no definition"@en .
+emkg:noLabel a owl:ObjectProperty ; skos:definition "Has no label."@en .
+""",
+        format="turtle",
+    )
+    assert unlabelled_or_undefined(g) == ["emkg:NoDefinition", "emkg:noLabel"]
 
 
 def test_every_own_class_and_property_is_labelled_in_english_once(onto: Graph) -> None:
