@@ -586,11 +586,13 @@ def test_nothing_invented(g: Graph) -> None:
     # of absence (nothing was looked for); the only absences are the brain MRI and the CSF.
     absences = rows(g, "SELECT ?f WHERE { ?f emkg:findingStatus emkg:AbsentWhenAssessed }")
     assert sorted(local(r[0]) for r in absences) == ["f-brain-mri", "f-csf"]
-    # "A few months later" has no number: approximate, and no value invented.
+    # "A few months later" has no number: approximate, at least 2 months (the least "a few"
+    # can mean), and no other value invented.
     assert ask(
         g,
-        """ASK { j2:e16-ocular-relapse emkg:hasTimeOffset ?o . ?o emkg:approximate true .
-                 FILTER NOT EXISTS { ?o emkg:offsetValue ?any } }""",
+        """ASK { j2:e16-ocular-relapse emkg:hasTimeOffset ?o .
+                 ?o emkg:approximate true ; emkg:offsetValue 2 ; emkg:offsetUnit emkg:Month ;
+                    emkg:offsetQualifier emkg:AtLeast }""",
     )
     # "approximately 4 months after his tisagenlecleucel infusion", "approximately 6 months
     # after HSCT" are approximate; "1month after CAR-T" is not.
