@@ -274,7 +274,7 @@ class ReasonReport:
     seconds: float
     named_classes: int = 0
     individuals: int = 0
-    punned: list[str] = field(default_factory=list)
+    punned: list[str] = field(default_factory=list)  # class IRIs also used as individuals
     unsatisfiable: list[str] = field(default_factory=list)
     unsatisfiable_properties: list[str] = field(default_factory=list)
     inferred_subclass_of: list[tuple[str, str]] = field(default_factory=list)
@@ -402,7 +402,13 @@ def compare(graph: Graph, answer: HermitAnswer, report: ReasonReport) -> None:
 
     object_props = _named(graph.subjects(RDF.type, OWL.ObjectProperty))
     report.punned = sorted(
-        {str(o) for s, p, o in graph if str(p) in object_props and str(o) in classes}
+        {
+            str(node)
+            for s, p, o in graph
+            if str(p) in object_props
+            for node in (s, o)
+            if str(node) in classes
+        }
     )
 
 
@@ -527,7 +533,7 @@ def summary(report: ReasonReport, *, examples: int = 5) -> list[str]:
         )
     lines.append(
         f"{report.named_classes} named classes, {report.individuals} named individuals, "
-        f"{len(report.punned)} class IRIs used as property values (OWL 2 punning)"
+        f"{len(report.punned)} class IRIs also used as individuals (OWL 2 punning)"
     )
     lines.append(
         f"inferred: {len(report.inferred_subclass_of)} subclass link(s) beyond the asserted "
