@@ -26,7 +26,13 @@ OXIGRAPH_BIN="${EMKG_OXIGRAPH_BIN:-$ROOT/.venv/bin/oxigraph}"
 PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 [ -x "$PYTHON" ] || PYTHON=python3
 READY_TRIES=120 # x 0.5 s
-VIRTUOSO_MAX_ROWS=10000000
+# EMKG_VIRTUOSO_MAX_ROWS=10000 gives the packaged cap back (to test that a cut is detected)
+VIRTUOSO_MAX_ROWS="${EMKG_VIRTUOSO_MAX_ROWS:-10000000}"
+case $VIRTUOSO_MAX_ROWS in '' | *[!0-9]*)
+  echo "stores.sh: EMKG_VIRTUOSO_MAX_ROWS must be a number" >&2
+  exit 2
+  ;;
+esac
 
 log() { printf 'stores.sh: %s\n' "$*" >&2; }
 
@@ -71,17 +77,17 @@ check_loopback_only() { # NAME PID
   fi
 }
 
-stop_pid() { # NAME PID: TERM, wait up to 20 s, then KILL
-  local name=$1 pid=$2 i
+stop_pid() { # NAME PID [TRIES]: TERM, wait TRIES x 0.25 s (default 10 s), then KILL
+  local name=$1 pid=$2 tries=${3:-40} i
   [ -n "$pid" ] || return 0
   kill -0 "$pid" 2>/dev/null || return 0
   kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 40; i++)); do
+  for ((i = 0; i < tries; i++)); do
     kill -0 "$pid" 2>/dev/null || { log "stopped $name (pid $pid)"; return 0; }
-    sleep 0.5
+    sleep 0.25
   done
   kill -KILL "$pid" 2>/dev/null || true
-  log "killed $name (pid $pid) after 20 s"
+  log "killed $name (pid $pid) after $((tries / 4)) s"
 }
 
 cmd_stop() {
@@ -91,7 +97,8 @@ cmd_stop() {
   fi
   stop_pid watcher "$(state_get WATCHER_PID)"
   stop_pid oxigraph "$(state_get OXIGRAPH_PID)"
-  stop_pid virtuoso "$(state_get VIRTUOSO_PID)"
+  # the database is thrown away with the work folder: no need to wait for a checkpoint
+  stop_pid virtuoso "$(state_get VIRTUOSO_PID)" 8
   local work
   work=$(state_get WORKDIR)
   if [ -n "$work" ] && [ -d "$work" ] && [ -f "$work/.emkg-stores" ]; then

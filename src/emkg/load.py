@@ -296,9 +296,16 @@ class Loader:
             ops += [f"DROP SILENT GRAPH {iri(g)}" for g in drops]
             try:
                 self.server.update(" ;\n".join(ops), what="completing the swap", repeatable=False)
-                state = self._state(moving)
             except RemoteError as again:
                 cause += f"; completing it failed too: {again}"
+            try:
+                state = self._state(moving)
+            except RemoteError as ask:
+                raise RemoteError(
+                    f"the swap failed ({cause}) and the server could not be asked "
+                    f"afterwards ({ask}); some graphs hold new content, others may not",
+                    hint="when the server answers again, run `emkg load ... --clean-staging`",
+                ) from exc
             report.notes.append(
                 f"the swap was applied in two requests ({len(moved)} graphs in the first)"
             )
