@@ -11,4 +11,5 @@ COMMAND_MODULES: tuple[str, ...] = (
     "docs",
     "load",
     "serve",
+    "validate",
 )

@@ -1,0 +1,277 @@
+"""Validation reports for people and programs: text, JSON, Markdown and the SHACL report graph.
+
+The text report groups the results by case (patient, else publication) and focus node,
+says which file and line hold each node, and ends with the completeness score per case.
+The Markdown report is the completeness table that README.md shows (CQ15).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDFS, SH
+from rdflib.term import Node
+
+from emkg import paths
+from emkg.completeness import NOT_REPORTED, CaseCompleteness, per_case, totals
+from emkg.errors import InputError
+from emkg.locate import Case, Locator, Namer
+from emkg.validate import SEVERITIES, Validation, ValidationResult
+
+FORMATS: tuple[str, ...] = ("text", "json", "markdown", "turtle")
+
+
+def _short(iri: Node) -> str:
+    text = str(iri)
+    return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def severity_name(severity: Node) -> str:
+    return _short(severity)
+
+
+def component_name(component: Node) -> str:
+    return _short(component).removesuffix("ConstraintComponent")
+
+
+def _project_root() -> Path | None:
+    try:
+        return paths.project_root()
+    except InputError:
+        return None
+
+
+@dataclass(frozen=True)
+class Located:
+    """A result with where its node is and which case it belongs to."""
+
+    result: ValidationResult
+    case: Case
+    file: str | None
+    line: int | None
+    name: str
+    kind: str
+
+
+class ReportBuilder:
+    """Locates every result once and renders the formats."""
+
+    def __init__(self, validation: Validation) -> None:
+        self.validation = validation
+        self.namer = Namer(validation.sources)
+        self.locator = Locator(validation.sources, validation.data, self.namer)
+        self.root = _project_root()
+        self.located = [self._locate(r) for r in validation.results]
+        self.cases: list[CaseCompleteness] = per_case(validation, self.locator)
+
+    def _relative(self, path: Path) -> str:
+        if self.root is not None:
+            try:
+                return str(path.resolve().relative_to(self.root.resolve()))
+            except ValueError:
+                pass
+        return str(path)
+
+    def _locate(self, result: ValidationResult) -> Located:
+        where = self.locator.where(result.focus)
+        prefixes = self.locator.prefixes_of(result.focus)
+        name = self.namer.name(result.focus, prefixes)
+        if not isinstance(result.focus, URIRef) and where.owner != result.focus:
+            owner = self.namer.name(where.owner, self.locator.prefixes_of(where.owner))
+            name = f"[] of {owner}"
+        return Located(
+            result=result,
+            case=self.locator.case(result.focus),
+            file=self._relative(where.path) if where.path is not None else None,
+            line=where.line,
+            name=name,
+            kind=self.locator.kind(result.focus),
+        )
+
+    # -- pieces ----------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        return {severity_name(s): self.validation.count(s) for s in SEVERITIES}
+
+    def path_text(self, result: ValidationResult) -> str:
+        return self.namer.path(self.validation.report, result.path)
+
+    def element_label(self, element: URIRef) -> str:
+        label = self.validation.ontology.value(element, RDFS.label)
+        return str(label) if label is not None else self.namer.name(element)
+
+    def source_text(self, source: Node | None) -> str:
+        return self.namer.name(source) if source is not None else "-"
+
+    def files_text(self) -> str:
+        return ", ".join(self._relative(s.path) for s in self.validation.sources) or "(none)"
+
+    def summary_line(self) -> str:
+        c = self.counts()
+        return (
+            f"{c['Violation']} violation(s), {c['Warning']} warning(s), {c['Info']} info(s) "
+            f"in {self.validation.seconds:.1f} s"
+        )
+
+    # -- text ------------------------------------------------------------------------------
+
+    def text(self) -> str:
+        v = self.validation
+        shape_count = len(set(v.shapes.subjects(SH.severity, None)))
+        out = [
+            f"emkg validate: {len(v.sources)} file(s), {len(v.data):,} triples with the "
+            f"ontology's class hierarchy, {shape_count} shapes",
+            f"  files: {self.files_text()}",
+            f"  {self.summary_line()}",
+        ]
+        groups: dict[Case, dict[Node, list[Located]]] = defaultdict(lambda: defaultdict(list))
+        for item in self.located:
+            groups[item.case][item.result.focus].append(item)
+        for case in sorted(groups, key=lambda c: c.sort_key):
+            out.append("")
+            header = f"== {case.label}"
+            if case.node is not None and case.kind == "patient":
+                header += f" ({self.namer.name(case.node, self.locator.prefixes_of(case.node))})"
+            if case.source is not None and case.kind == "patient":
+                header += f", reported in {self.source_text(case.source)}"
+            out.append(header)
+            for _focus, items in sorted(
+                groups[case].items(), key=lambda kv: (kv[1][0].file or "", kv[1][0].line or 0)
+            ):
+                first = items[0]
+                where = f"{first.file}:{first.line}" if first.line else (first.file or "-")
+                out.append(f"  {first.name}  {first.kind}  {where}".rstrip())
+                for item in items:
+                    r = item.result
+                    value = f" = {self.namer.name(r.value)}" if r.value is not None else ""
+                    if r.value == r.focus:
+                        value = ""
+                    out.append(
+                        f"    {severity_name(r.severity):<9} {self.path_text(r)}{value}"
+                        f"  [{self.namer.name(r.check)}, {component_name(r.component)}]"
+                    )
+                    out.append(f"              {r.message}")
+        out.append("")
+        out.extend(self.completeness_text())
+        out.append("")
+        verdict = "conforms" if v.conforms else "does not conform"
+        out.append(f"Result: the graph {verdict} ({self.summary_line()}).")
+        return "\n".join(out) + "\n"
+
+    def completeness_text(self) -> list[str]:
+        lines = [
+            "Completeness per case: recommended elements (sh:Warning shapes) present / checked",
+            f"  {'case':<44} {'checked':>7} {'present':>7} {'not rep.':>8} {'missing':>7} "
+            f"{'score':>6}",
+        ]
+        rows = [*self.cases, totals(self.cases)]
+        for row in rows:
+            score = f"{row.score:.0%}" if row.score is not None else "-"
+            lines.append(
+                f"  {row.case.label[:44]:<44} {len(row.checks):>7} {row.count('present'):>7} "
+                f"{row.count(NOT_REPORTED):>8} {row.count('missing'):>7} {score:>6}"
+            )
+        return lines
+
+    # -- JSON ------------------------------------------------------------------------------
+
+    def as_json(self) -> dict[str, Any]:
+        v = self.validation
+        results = []
+        for item in self.located:
+            r = item.result
+            results.append(
+                {
+                    "severity": severity_name(r.severity),
+                    "focusNode": str(r.focus) if isinstance(r.focus, URIRef) else None,
+                    "focusName": item.name,
+                    "kind": item.kind,
+                    "file": item.file,
+                    "line": item.line,
+                    "case": item.case.label,
+                    "patient": str(item.case.node) if item.case.kind == "patient" else None,
+                    "source": str(item.case.source) if item.case.source is not None else None,
+                    "path": self.path_text(r) if r.path is not None else None,
+                    "value": self.namer.name(r.value) if r.value is not None else None,
+                    "component": str(r.component),
+                    "shape": str(r.shape) if isinstance(r.shape, URIRef) else None,
+                    "check": str(r.check) if isinstance(r.check, URIRef) else None,
+                    "message": r.message,
+                }
+            )
+        return {
+            "conforms": v.conforms,
+            "seconds": round(v.seconds, 3),
+            "files": [self._relative(s.path) for s in v.sources],
+            "counts": self.counts(),
+            "results": results,
+            "completeness": [self._case_json(c) for c in self.cases],
+        }
+
+    def _case_json(self, row: CaseCompleteness) -> dict[str, Any]:
+        return {
+            "case": row.case.label,
+            "patient": str(row.case.node) if row.case.node is not None else None,
+            "source": str(row.case.source) if row.case.source is not None else None,
+            "checked": len(row.checks),
+            "present": row.count("present"),
+            "notReported": row.count(NOT_REPORTED),
+            "missing": row.count("missing"),
+            "score": round(row.score, 4) if row.score is not None else None,
+            "missingElements": {self.namer.name(e): n for e, n in row.missing_elements().items()},
+        }
+
+    def json(self) -> str:
+        return json.dumps(self.as_json(), indent=2, ensure_ascii=False) + "\n"
+
+    # -- Markdown --------------------------------------------------------------------------
+
+    def markdown(self) -> str:
+        lines = [
+            "| case | source | checked | present | not reported in the source | missing "
+            "| completeness | still to look for |",
+            "|---|---|---:|---:|---:|---:|---:|---|",
+        ]
+        for row in [*self.cases, totals(self.cases)]:
+            is_total = row.case.node is None and row.case.label == "all cases"
+            label = f"**{row.case.label}**" if is_total else row.case.label
+            source = ""
+            if row.case.source is not None:
+                doi = str(row.case.source).removeprefix("https://doi.org/")
+                source = f"[{doi}]({row.case.source})"
+            score = f"{row.score:.0%}" if row.score is not None else "-"
+            todo = ", ".join(
+                f"{self.element_label(e)} ({n})" for e, n in row.missing_elements().items()
+            )
+            lines.append(
+                f"| {label} | {source} | {len(row.checks)} | {row.count('present')} "
+                f"| {row.count(NOT_REPORTED)} | {row.count('missing')} | {score} "
+                f"| {todo or '-'} |"
+            )
+        lines.append("")
+        lines.append(f"Validation: {self.summary_line()}.")
+        return "\n".join(lines) + "\n"
+
+    # -- Turtle ----------------------------------------------------------------------------
+
+    def turtle(self) -> str:
+        graph: Graph = self.validation.report
+        for prefix, namespace in self.namer.prefixes().items():
+            graph.bind(prefix, namespace, override=False)
+        return graph.serialize(format="turtle")
+
+    def render(self, fmt: str) -> str:
+        if fmt == "text":
+            return self.text()
+        if fmt == "json":
+            return self.json()
+        if fmt == "markdown":
+            return self.markdown()
+        if fmt == "turtle":
+            return self.turtle()
+        raise InputError(f"unknown report format {fmt!r}", hint="use " + ", ".join(FORMATS))

@@ -1,0 +1,350 @@
+"""Validate the curated graph (or given RDF files) against the SHACL shapes in ``shapes/``.
+
+The engine is pySHACL in its advanced mode (SHACL-AF SPARQL targets are used by a few
+shapes). What is validated is one graph: the input files plus the class hierarchy of the
+ontology and its imports (``rdf:type`` and ``rdfs:subClassOf`` triples only), so that
+``sh:class``, ``sh:targetClass`` and the ``rdfs:subClassOf*`` paths of the shapes see the
+hierarchy. Labels, definitions and mappings of the ontology play no part in validation and
+are left out: the shapes' SPARQL scans then read the curated literals only.
+
+Speed: pySHACL hands every SPARQL constraint to rdflib once per focus node, as query text;
+rdflib parses the text each time, and parsing is about 90% of the time. While validating,
+:func:`prepared_queries` lets rdflib's SPARQL processor reuse the parsed and translated
+query for a text it has already seen (what ``rdflib.plugins.sparql.prepareQuery`` is for;
+the bindings still come per call). It patches ``SPARQLProcessor.query`` for the duration of
+the ``with`` block only, so it is not for use from several threads at once.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyshacl
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import RDF, RDFS, SH
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.plugins.sparql.processor import SPARQLProcessor
+from rdflib.plugins.sparql.sparql import Query
+from rdflib.term import Node
+
+from emkg import build, paths
+from emkg.errors import InputError
+from emkg.rdfio import parse_into, read_graph
+
+EMKG = Namespace("https://w3id.org/emkg/ontology#")
+EMKGSH = Namespace("https://w3id.org/emkg/shapes#")
+
+#: severities, most serious first
+SEVERITIES: tuple[URIRef, ...] = (SH.Violation, SH.Warning, SH.Info)
+
+_PREFIX_DECLARATION = re.compile(
+    r"^\s*(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE | re.MULTILINE
+)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One input file, parsed on its own, with the prefixes its text declares."""
+
+    path: Path
+    graph: Graph
+    prefixes: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        try:
+            return self.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return ""
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """One sh:ValidationResult of the report, flattened."""
+
+    focus: Node
+    severity: URIRef
+    component: URIRef
+    shape: Node
+    constraint: Node | None
+    path: Node | None
+    value: Node | None
+    message: str
+
+    @property
+    def check(self) -> Node:
+        """The named check that fired: a named SPARQL constraint, else the shape."""
+        if isinstance(self.constraint, URIRef):
+            return self.constraint
+        return self.shape
+
+
+@dataclass
+class Validation:
+    """Everything a report needs: inputs, graphs, results and the time taken."""
+
+    sources: list[SourceFile]
+    data: Graph
+    shapes: Graph
+    ontology: Graph
+    report: Graph
+    results: list[ValidationResult]
+    seconds: float
+
+    def count(self, severity: URIRef) -> int:
+        return sum(1 for r in self.results if r.severity == severity)
+
+    @property
+    def violations(self) -> int:
+        return self.count(SH.Violation)
+
+    @property
+    def conforms(self) -> bool:
+        """No violation (warnings and infos do not count)."""
+        return self.violations == 0
+
+
+# ---------------------------------------------------------------------------
+# Reading inputs
+# ---------------------------------------------------------------------------
+
+
+def declared_prefixes(path: Path) -> dict[str, str]:
+    """The ``@prefix`` / ``PREFIX`` declarations in a Turtle or TriG file's text."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    return {m.group(1) or "": m.group(2) for m in _PREFIX_DECLARATION.finditer(text)}
+
+
+def read_sources(files: Iterable[Path]) -> list[SourceFile]:
+    """Parse each file on its own (Turtle, N-Triples, JSON-LD, TriG, N-Quads, RDF/XML).
+
+    Raises :class:`InputError` naming the file and, where the parser gives it, the line.
+    """
+    sources = []
+    for path in files:
+        p = Path(path)
+        sources.append(SourceFile(p, read_graph([p]), declared_prefixes(p)))
+    return sources
+
+
+def project_inputs() -> tuple[list[SourceFile], Graph]:
+    """The curated graph as ``emkg build`` assembles it, one source per ``kg/*.ttl`` file,
+    and the ontology with its imports."""
+    dataset = build.assemble()
+    sources = []
+    for path in build.kg_files():
+        graph = Graph()
+        for triple in dataset.graph(build.graph_iri_for(path)):
+            graph.add(triple)
+        sources.append(SourceFile(path, graph, declared_prefixes(path)))
+    ontology = Graph()
+    for triple in dataset.graph(build.ONTOLOGY_GRAPH):
+        ontology.add(triple)
+    return sources, ontology
+
+
+def ontology_graph() -> Graph:
+    """The ontology and its imports (``ontology/emkg.ttl``, ``ontology/imports/*.ttl``)."""
+    graph = Graph()
+    for path in build.ontology_files():
+        parse_into(graph, path)
+    return graph
+
+
+def default_shape_files() -> list[Path]:
+    return sorted(paths.shapes_dir().glob("*.ttl"))
+
+
+def read_shapes(files: Sequence[Path] | None = None) -> Graph:
+    """The shapes graph: the given files, or every ``shapes/*.ttl``."""
+    chosen = list(files) if files else default_shape_files()
+    if not chosen:
+        raise InputError("no shapes to validate with", path=paths.shapes_dir())
+    graph = Graph()
+    for path in chosen:
+        parse_into(graph, Path(path))
+    return graph
+
+
+def hierarchy(ontology: Graph) -> Graph:
+    """The ``rdf:type`` and ``rdfs:subClassOf`` triples of the ontology."""
+    graph = Graph()
+    for predicate in (RDF.type, RDFS.subClassOf):
+        for s, o in ontology.subject_objects(predicate):
+            graph.add((s, predicate, o))
+    return graph
+
+
+# ---------------------------------------------------------------------------
+# Running pySHACL
+# ---------------------------------------------------------------------------
+
+_PreparedKey = tuple[str, str | None, tuple[tuple[str, str], ...]]
+_PREPARED: dict[_PreparedKey, Query] = {}
+_PREPARED_LIMIT = 2048
+
+
+@contextmanager
+def prepared_queries() -> Iterator[None]:
+    """Within the block, rdflib reuses parsed SPARQL queries (see the module docstring)."""
+    original: Callable[..., Any] = SPARQLProcessor.query
+
+    def query(
+        self: SPARQLProcessor,
+        str_or_query: str | Query,
+        initBindings: Mapping[str, Any] | None = None,  # noqa: N803 - rdflib's name
+        initNs: Mapping[str, Any] | None = None,  # noqa: N803 - rdflib's name
+        base: str | None = None,
+        DEBUG: bool = False,  # noqa: N803 - rdflib's name
+    ) -> Any:
+        if isinstance(str_or_query, str):
+            namespaces = tuple(sorted((k, str(v)) for k, v in (initNs or {}).items()))
+            key: _PreparedKey = (str_or_query, base, namespaces)
+            prepared = _PREPARED.get(key)
+            if prepared is None:
+                if len(_PREPARED) >= _PREPARED_LIMIT:
+                    _PREPARED.clear()
+                prepared = translateQuery(parseQuery(str_or_query), base, initNs)
+                _PREPARED[key] = prepared
+            str_or_query = prepared
+        return original(self, str_or_query, initBindings, initNs, base, DEBUG)
+
+    setattr(SPARQLProcessor, "query", query)  # noqa: B010 - a method cannot be assigned to
+    try:
+        yield
+    finally:
+        setattr(SPARQLProcessor, "query", original)  # noqa: B010
+
+
+def _first(graph: Graph, subject: Node, predicate: URIRef) -> Node | None:
+    for value in graph.objects(subject, predicate):
+        return value
+    return None
+
+
+def _template_regex(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{[?$]\w+\}", template)
+    return re.compile(".*".join(re.escape(p) for p in parts), re.DOTALL)
+
+
+def _choose_message(messages: list[str], shape_templates: list[str]) -> str:
+    """The most specific message: a constraint's own rather than its shape's."""
+    if not messages:
+        return ""
+    if len(messages) > 1 and shape_templates:
+        patterns = [_template_regex(t) for t in shape_templates]
+        specific = [m for m in messages if not any(p.fullmatch(m) for p in patterns)]
+        if specific:
+            return sorted(specific)[0]
+    return sorted(messages)[0]
+
+
+def parse_results(report: Graph, shapes: Graph) -> list[ValidationResult]:
+    """The top-level results of a pySHACL report (nested sh:detail results are left out)."""
+    results = []
+    for report_node in report.subjects(RDF.type, SH.ValidationReport):
+        for r in report.objects(report_node, SH.result):
+            shape = _first(report, r, SH.sourceShape)
+            focus = _first(report, r, SH.focusNode)
+            severity = _first(report, r, SH.resultSeverity)
+            component = _first(report, r, SH.sourceConstraintComponent)
+            if shape is None or focus is None:
+                continue
+            messages = [str(m) for m in report.objects(r, SH.resultMessage)]
+            templates = [str(m) for m in shapes.objects(shape, SH.message)]
+            results.append(
+                ValidationResult(
+                    focus=focus,
+                    severity=severity if isinstance(severity, URIRef) else SH.Violation,
+                    component=component if isinstance(component, URIRef) else SH.Violation,
+                    shape=shape,
+                    constraint=_first(report, r, SH.sourceConstraint),
+                    path=_first(report, r, SH.resultPath),
+                    value=_first(report, r, SH.value),
+                    message=_choose_message(messages, templates),
+                )
+            )
+    return sorted(results, key=_result_order)
+
+
+def _result_order(r: ValidationResult) -> tuple[int, str, str, str, str]:
+    return (
+        SEVERITIES.index(r.severity) if r.severity in SEVERITIES else len(SEVERITIES),
+        str(r.focus),
+        str(r.check),
+        str(r.path) if isinstance(r.path, URIRef) else "",
+        str(r.value) if isinstance(r.value, URIRef | Literal) else "",
+    )
+
+
+def run_shacl(data: Graph, shapes: Graph) -> Graph:
+    """Validate ``data`` in place with pySHACL; return the report graph."""
+    with prepared_queries():
+        try:
+            _conforms, report, _text = pyshacl.validate(
+                data,
+                shacl_graph=shapes,
+                advanced=True,
+                inference="none",
+                inplace=True,
+                allow_warnings=True,
+                allow_infos=True,
+            )
+        except Exception as exc:  # pySHACL raises its own types for unusable shapes
+            raise InputError(
+                f"the shapes cannot be used: {' '.join(str(exc).split())[:400]}",
+                hint="check the shapes files with a SHACL-SHACL validation",
+            ) from exc
+    if not isinstance(report, Graph):
+        raise InputError("pySHACL returned no report graph")
+    return report
+
+
+def validate(
+    sources: Sequence[SourceFile],
+    shapes: Graph | None = None,
+    ontology: Graph | None = None,
+) -> Validation:
+    """Validate the sources together with the ontology's class hierarchy."""
+    shapes_graph = shapes if shapes is not None else read_shapes()
+    onto = ontology if ontology is not None else ontology_graph()
+    data = hierarchy(onto)
+    for source in sources:
+        for triple in source.graph:
+            data.add(triple)
+        for prefix, namespace in source.prefixes.items():
+            if prefix:
+                data.bind(prefix, namespace, override=False)
+    started = time.perf_counter()
+    report = run_shacl(data, shapes_graph)
+    seconds = time.perf_counter() - started
+    return Validation(
+        sources=list(sources),
+        data=data,
+        shapes=shapes_graph,
+        ontology=onto,
+        report=report,
+        results=parse_results(report, shapes_graph),
+        seconds=seconds,
+    )
+
+
+def validate_files(
+    files: Sequence[Path] | None = None, shape_files: Sequence[Path] | None = None
+) -> Validation:
+    """Validate the given files, or the curated graph (``kg/``) when none are given."""
+    shapes = read_shapes(shape_files)
+    if files:
+        return validate(read_sources(files), shapes, ontology_graph())
+    sources, ontology = project_inputs()
+    return validate(sources, shapes, ontology)
