@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         f"loading {len(graphs)} graphs into {redact(endpoints.query)}\n"
         f"  update: {redact(endpoints.update)}\n"
         f"  graph store: {redact(endpoints.graph_store)}\n"
-        f"  as: {creds if creds else 'anonymous'}"
+        f"  as: {f'{creds.user} (from {creds.origin})' if creds else 'anonymous'}"
     )
     report = load(
         SparqlServer(endpoints, http),
