@@ -129,7 +129,12 @@ def _count(store: ox.Store, query: str) -> int:
 
 def dataset_counts(store: ox.Store) -> dict[str, int]:
     """Counts for the VoID description, computed in the store."""
-    counts = {"triples": _count(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")}
+    # distinct triples of the union: a triple stated in two sources' graphs counts once
+    counts = {
+        "triples": _count(
+            store, "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
+        )
+    }
     for name, cls in _COUNTED_CLASSES.items():
         counts[name] = _count(store, f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x a <{cls}> }}")
     return counts
