@@ -48,12 +48,16 @@ class CaseCompleteness:
     def score(self) -> float | None:
         return self.count(PRESENT) / len(self.checks) if self.checks else None
 
-    def missing_elements(self) -> dict[URIRef, int]:
+    def elements(self, status: str) -> dict[URIRef, int]:
+        """How many checks of each element have ``status`` (missing, not reported)."""
         counts: dict[URIRef, int] = defaultdict(int)
         for check in self.checks:
-            if check.status == MISSING:
+            if check.status == status:
                 counts[check.element] += 1
         return dict(sorted(counts.items(), key=lambda kv: str(kv[0])))
+
+    def missing_elements(self) -> dict[URIRef, int]:
+        return self.elements(MISSING)
 
 
 def recommended_shapes(shapes: Graph) -> list[tuple[Node, URIRef]]:

@@ -241,7 +241,8 @@ class Locator:
             doi = str(publication).removeprefix("https://doi.org/")
             return Case("publication", publication, f"publication {doi}", publication)
         location = self.where(node)
-        return Case("other", None, location.text() if location.path else "other nodes", None)
+        where = f" in {location.path}" if location.path is not None else ""
+        return Case("other", None, f"nodes of no case{where}", None)
 
     # -- file and line ---------------------------------------------------------------
 

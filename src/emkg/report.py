@@ -18,7 +18,7 @@ from rdflib.namespace import RDFS, SH
 from rdflib.term import Node
 
 from emkg import paths
-from emkg.completeness import NOT_REPORTED, CaseCompleteness, per_case, totals
+from emkg.completeness import MISSING, NOT_REPORTED, PRESENT, CaseCompleteness, per_case, totals
 from emkg.errors import InputError
 from emkg.locate import Case, Locator, Namer
 from emkg.validate import SEVERITIES, Validation, ValidationResult
@@ -173,8 +173,8 @@ class ReportBuilder:
         for row in rows:
             score = f"{row.score:.0%}" if row.score is not None else "-"
             lines.append(
-                f"  {row.case.label[:44]:<44} {len(row.checks):>7} {row.count('present'):>7} "
-                f"{row.count(NOT_REPORTED):>8} {row.count('missing'):>7} {score:>6}"
+                f"  {row.case.label[:44]:<44} {len(row.checks):>7} {row.count(PRESENT):>7} "
+                f"{row.count(NOT_REPORTED):>8} {row.count(MISSING):>7} {score:>6}"
             )
         return lines
 
@@ -219,9 +219,9 @@ class ReportBuilder:
             "patient": str(row.case.node) if row.case.node is not None else None,
             "source": str(row.case.source) if row.case.source is not None else None,
             "checked": len(row.checks),
-            "present": row.count("present"),
+            "present": row.count(PRESENT),
             "notReported": row.count(NOT_REPORTED),
-            "missing": row.count("missing"),
+            "missing": row.count(MISSING),
             "score": round(row.score, 4) if row.score is not None else None,
             "missingElements": {self.namer.name(e): n for e, n in row.missing_elements().items()},
         }
@@ -231,11 +231,14 @@ class ReportBuilder:
 
     # -- Markdown --------------------------------------------------------------------------
 
+    def _element_list(self, counts: dict[URIRef, int]) -> str:
+        return ", ".join(f"{self.element_label(e)} ({n})" for e, n in counts.items()) or "-"
+
     def markdown(self) -> str:
         lines = [
-            "| case | source | checked | present | not reported in the source | missing "
-            "| completeness | still to look for |",
-            "|---|---|---:|---:|---:|---:|---:|---|",
+            "| case | source | elements checked | present | not in the source | to look for "
+            "| completeness | which are not in the source | which to look for |",
+            "|---|---|---:|---:|---:|---:|---:|---|---|",
         ]
         for row in [*self.cases, totals(self.cases)]:
             is_total = row.case.node is None and row.case.label == "all cases"
@@ -245,13 +248,11 @@ class ReportBuilder:
                 doi = str(row.case.source).removeprefix("https://doi.org/")
                 source = f"[{doi}]({row.case.source})"
             score = f"{row.score:.0%}" if row.score is not None else "-"
-            todo = ", ".join(
-                f"{self.element_label(e)} ({n})" for e, n in row.missing_elements().items()
-            )
             lines.append(
-                f"| {label} | {source} | {len(row.checks)} | {row.count('present')} "
-                f"| {row.count(NOT_REPORTED)} | {row.count('missing')} | {score} "
-                f"| {todo or '-'} |"
+                f"| {label} | {source} | {len(row.checks)} | {row.count(PRESENT)} "
+                f"| {row.count(NOT_REPORTED)} | {row.count(MISSING)} | {score} "
+                f"| {self._element_list(row.elements(NOT_REPORTED))} "
+                f"| {self._element_list(row.elements(MISSING))} |"
             )
         lines.append("")
         lines.append(f"Validation: {self.summary_line()}.")
