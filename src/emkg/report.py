@@ -111,12 +111,10 @@ class ReportBuilder:
     def files_text(self) -> str:
         return ", ".join(self._relative(s.path) for s in self.validation.sources) or "(none)"
 
-    def summary_line(self) -> str:
+    def summary_line(self, *, timed: bool = True) -> str:
         c = self.counts()
-        return (
-            f"{c['Violation']} violation(s), {c['Warning']} warning(s), {c['Info']} info(s) "
-            f"in {self.validation.seconds:.1f} s"
-        )
+        line = f"{c['Violation']} violation(s), {c['Warning']} warning(s), {c['Info']} info(s)"
+        return f"{line} in {self.validation.seconds:.1f} s" if timed else line
 
     # -- text ------------------------------------------------------------------------------
 
@@ -223,7 +221,10 @@ class ReportBuilder:
             "notReported": row.count(NOT_REPORTED),
             "missing": row.count(MISSING),
             "score": round(row.score, 4) if row.score is not None else None,
-            "missingElements": {self.namer.name(e): n for e, n in row.missing_elements().items()},
+            "notReportedElements": {
+                self.namer.name(e): n for e, n in row.elements(NOT_REPORTED).items()
+            },
+            "missingElements": {self.namer.name(e): n for e, n in row.elements(MISSING).items()},
         }
 
     def json(self) -> str:
@@ -255,7 +256,7 @@ class ReportBuilder:
                 f"| {self._element_list(row.elements(MISSING))} |"
             )
         lines.append("")
-        lines.append(f"Validation: {self.summary_line()}.")
+        lines.append(f"Validation: {self.summary_line(timed=False)}.")
         return "\n".join(lines) + "\n"
 
     # -- Turtle ----------------------------------------------------------------------------

@@ -305,8 +305,11 @@ def run_shacl(data: Graph, shapes: Graph) -> Graph:
                 f"the shapes cannot be used: {' '.join(str(exc).split())[:400]}",
                 hint="check the shapes files with a SHACL-SHACL validation",
             ) from exc
-    if not isinstance(report, Graph):
-        raise InputError("pySHACL returned no report graph")
+    if not isinstance(report, Graph):  # pySHACL returns a ValidationFailure for bad shapes
+        raise InputError(
+            f"the shapes cannot be used: {' '.join(str(report).split())[:400]}",
+            hint="check the shapes files with a SHACL-SHACL validation",
+        )
     return report
 
 
