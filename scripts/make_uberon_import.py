@@ -47,6 +47,11 @@ PART_OF = OBO["BFO_0000050"]
 UBERON_LICENSE = URIRef("http://creativecommons.org/licenses/by/3.0/")
 
 _CURIE = re.compile(r"^UBERON:(\d{7})$")
+ROOT_CLASS = "UBERON:0001062"  # anatomical entity
+UNROOTED_NOTE = (
+    "The checked tables give no is_a path from this class to anatomical entity "
+    "(UBERON:0001062); UBERON's parent was not verified, so none is stated here."
+)
 # "owner/repo@<40 hex>" at the start of a source or verified_in cell
 _REPO_AT_COMMIT = re.compile(r"^([\w.-]+/[\w.-]+)@([0-9a-f]{40})")
 
@@ -171,6 +176,7 @@ def build_graph(terms_dir: Path) -> Graph:
         DCTERMS.license,
         DCTERMS.source,
         SKOS.altLabel,
+        SKOS.editorialNote,
     ):
         g.add((prop, RDF.type, OWL.AnnotationProperty))
     g.add((PART_OF, RDF.type, OWL.ObjectProperty))
@@ -200,7 +206,26 @@ def build_graph(terms_dir: Path) -> Graph:
             g.add((iri, SKOS.altLabel, Literal(t.subset_label, lang="en")))
         for src in sorted(sources[curie] | ({t.verified_in} if t.verified_in else set())):
             g.add((iri, DCTERMS.source, Literal(src)))
+    for curie in sorted(unrooted(terms, links)):
+        g.add((uberon_iri(curie), SKOS.editorialNote, Literal(UNROOTED_NOTE, lang="en")))
     return g
+
+
+def unrooted(terms: dict[str, Term], links: list[Link]) -> set[str]:
+    """Terms that the tables do not link by is_a to UBERON's anatomical entity."""
+    parents: dict[str, set[str]] = defaultdict(set)
+    for link in links:
+        if link.relation == "is_a":
+            parents[link.child].add(link.parent)
+    rooted = {ROOT_CLASS}
+    changed = True
+    while changed:
+        changed = False
+        for curie in terms:
+            if curie not in rooted and parents[curie] & rooted:
+                rooted.add(curie)
+                changed = True
+    return set(terms) - rooted
 
 
 def _lit(text: str) -> str:
@@ -253,6 +278,7 @@ def serialize(g: Graph) -> str:
         lines = [f"{_obo(cls)} a owl:Class"]
         lines += [f"    rdfs:label {_term(o)}" for o in _sorted(g.objects(cls, RDFS.label))]
         lines += [f"    skos:altLabel {_term(o)}" for o in _sorted(g.objects(cls, SKOS.altLabel))]
+        lines += [f"    skos:editorialNote {_term(o)}" for o in g.objects(cls, SKOS.editorialNote)]
         supers = list(g.objects(cls, RDFS.subClassOf))
         parents = [o for o in supers if isinstance(o, URIRef)]
         restrictions = [r for r in supers if isinstance(r, BNode)]
