@@ -333,6 +333,7 @@ U = Namespace(OBO)
         (EMKG.HematopoieticStemCellTransplantation, {EMKG.AlphaBetaDepletedHaploidenticalHSCT}),
         (EMKG.CARTCellTherapy, {EMKG.Tisagenlecleucel, EMKG.CD19CD22BispecificCARTCellTherapy}),
         (EMKG.ImagingMethod, {EMKG.PETCT, EMKG.PETMRI, EMKG.ContrastEnhancedMRI}),
+        (EMKG.AcuteLymphoblasticLeukemia, {EMKG.BCellAcuteLymphoblasticLeukemia}),
     ],
 )
 def test_class_questions_reach_subclasses(
