@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -143,3 +144,13 @@ def test_other_files_in_the_release_folder_are_kept(tmp_path: Path) -> None:
     build.build(out)
     assert (out / "notes.txt").read_text() == "keep me"
     assert (out / "emkg.trig").is_file()
+
+
+def test_release_files_get_ordinary_permissions(release: Path) -> None:
+    """Atomic writes go through private temp files; the result must still be readable by all
+    that a plain write would let read it (umask default), not owner-only."""
+    umask = os.umask(0)
+    os.umask(umask)
+    assert release.stat().st_mode & 0o777 == 0o777 & ~umask
+    for f in release.iterdir():
+        assert f.stat().st_mode & 0o777 == 0o666 & ~umask, f.name

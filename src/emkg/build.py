@@ -26,7 +26,7 @@ from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, VOID, XSD
 
 from emkg import __version__, paths
 from emkg.errors import InputError
-from emkg.rdfio import parse_into
+from emkg.rdfio import default_dir_mode, parse_into
 
 EMKG = Namespace("https://w3id.org/emkg/ontology#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
@@ -245,6 +245,7 @@ def _write_folder_atomically(out: Path, files: dict[str, bytes]) -> None:
     if out.exists() and not out.is_dir():
         raise InputError("output path exists and is not a folder", path=out)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.build-", dir=parent))
+    tmp.chmod(default_dir_mode())
     old = parent / f".{out.name}.old-{tmp.name.rsplit('-', 1)[-1]}"
     try:
         if out.is_dir():
@@ -256,7 +257,7 @@ def _write_folder_atomically(out: Path, files: dict[str, bytes]) -> None:
                     else:
                         shutil.copy2(item, target)
         for name, data in files.items():
-            (tmp / name).write_bytes(data)
+            (tmp / name).write_bytes(data)  # a plain write: umask-default permissions
         if out.is_dir():
             out.rename(old)
         tmp.rename(out)
