@@ -246,11 +246,15 @@ class Resolver:
         if cls is None:
             return "give the IRI of a node in the graph"
         rows = self.engine.select(INSTANCE_TABLE_QUERY, {"class": cls}).rows
-        names = {str(t): str(x) for t, _c, x, _k in rows if x is not None}
-        pool = list(names) + list(names.values())
-        close = difflib.get_close_matches(raw.strip(), pool, n=5, cutoff=0.3)
-        shown = close or sorted(names)[:5]
-        return "candidates: " + ", ".join(compact(c) if "://" in c else repr(c) for c in shown)
+        named = sorted({(str(x), str(t)) for t, _c, x, _k in rows if x is not None})
+        by_text: dict[str, set[str]] = {}
+        for text, term in named:
+            by_text.setdefault(text.casefold(), set()).add(f"{text!r} ({compact(term)})")
+        close = difflib.get_close_matches(raw.strip().casefold(), list(by_text), n=5, cutoff=0.3)
+        shown = sorted(s for key in close for s in by_text[key])
+        if not shown:
+            shown = [f"{text!r} ({compact(term)})" for text, term in named[:8]]
+        return "candidates: " + "; ".join(shown)
 
     # -- any parameter ----------------------------------------------------------------
     def resolve(self, param: Param, raw: str) -> Term:
