@@ -44,6 +44,8 @@ DEFAULT_OUT = ROOT / "ontology" / "imports" / "uberon.ttl"
 OBO = Namespace("http://purl.obolibrary.org/obo/")
 IMPORT_IRI = URIRef("https://w3id.org/emkg/ontology/imports/uberon")
 PART_OF = OBO["BFO_0000050"]
+#: every imported class is an UBERON class, whether or not the checked tables root it
+UBERON_ONTOLOGY = URIRef("http://purl.obolibrary.org/obo/uberon.owl")
 UBERON_LICENSE = URIRef("http://creativecommons.org/licenses/by/3.0/")
 
 _CURIE = re.compile(r"^UBERON:(\d{7})$")
@@ -198,6 +200,7 @@ def build_graph(terms_dir: Path) -> Graph:
     for curie, t in terms.items():
         iri = uberon_iri(curie)
         g.add((iri, RDF.type, OWL.Class))
+        g.add((iri, RDFS.isDefinedBy, UBERON_ONTOLOGY))
         label = t.official_label or t.subset_label
         if label is None:
             raise ValueError(f"{curie} has no label in either table")
@@ -278,6 +281,7 @@ def serialize(g: Graph) -> str:
         lines = [f"{_obo(cls)} a owl:Class"]
         lines += [f"    rdfs:label {_term(o)}" for o in _sorted(g.objects(cls, RDFS.label))]
         lines += [f"    skos:altLabel {_term(o)}" for o in _sorted(g.objects(cls, SKOS.altLabel))]
+        lines += [f"    rdfs:isDefinedBy {_term(o)}" for o in g.objects(cls, RDFS.isDefinedBy)]
         lines += [f"    skos:editorialNote {_term(o)}" for o in g.objects(cls, SKOS.editorialNote)]
         supers = list(g.objects(cls, RDFS.subClassOf))
         parents = [o for o in supers if isinstance(o, URIRef)]

@@ -17,20 +17,6 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "shapes"
 CONTEXT = FIXTURES / "_context.ttl"
 ROOT = paths.project_root()
 
-#: violations on the curated graph that come from outside kg/ and the shapes, with the reason;
-#: the test below fails on any other violation, and stops tolerating these once they are gone
-KNOWN_UPSTREAM: dict[tuple[str, str], str] = {
-    (
-        "https://w3id.org/emkg/data/johns2024/claim/c20-cart-retinal-detachment",
-        "https://w3id.org/emkg/shapes#aboutSite-anatomy",
-    ): (
-        "ontology/imports/uberon.ttl gives obo:UBERON_0034713 (cranial neuron projection bundle, "
-        "parent of cranial nerve II) no superclass, so obo:UBERON_0000941 does not reach "
-        "obo:UBERON_0001062; ../shared/terms/uberon-subset.tsv lacks the link "
-        "(kg/NEEDED-TERMS-johns.md)"
-    ),
-}
-
 
 def _relative(path: Path) -> str:
     return str(path.resolve().relative_to(ROOT.resolve()))
@@ -48,10 +34,7 @@ def test_curated_graph_has_no_violation(capsys: pytest.CaptureFixture[str]) -> N
     violations = {
         (str(r.focus), str(r.check)) for r in validation.results if r.severity == SH.Violation
     }
-    unexpected = violations - set(KNOWN_UPSTREAM)
-    assert unexpected == set(), f"violations in the curated graph: {sorted(unexpected)}"
-    if violations:
-        pytest.xfail("; ".join(KNOWN_UPSTREAM[v] for v in sorted(violations)))
+    assert violations == set(), f"violations in the curated graph: {sorted(violations)}"
     code, out, _err = run(capsys)
     assert code == 0, out
     assert "Completeness per case" in out

@@ -2,7 +2,7 @@
 
 The engine is pySHACL in its advanced mode (SHACL-AF SPARQL targets are used by a few
 shapes). What is validated is one graph: the input files plus the class hierarchy of the
-ontology and its imports (``rdf:type`` and ``rdfs:subClassOf`` triples only), so that
+ontology and its imports (``rdf:type``, ``rdfs:subClassOf`` and ``rdfs:isDefinedBy`` triples only), so that
 ``sh:class``, ``sh:targetClass`` and the ``rdfs:subClassOf*`` paths of the shapes see the
 hierarchy. Labels, definitions and mappings of the ontology play no part in validation and
 are left out: the shapes' SPARQL scans then read the curated literals only.
@@ -177,9 +177,13 @@ def read_shapes(files: Sequence[Path] | None = None) -> Graph:
 
 
 def hierarchy(ontology: Graph) -> Graph:
-    """The ``rdf:type`` and ``rdfs:subClassOf`` triples of the ontology."""
+    """The ``rdf:type``, ``rdfs:subClassOf`` and ``rdfs:isDefinedBy`` triples of the ontology.
+
+    ``rdfs:isDefinedBy`` marks the classes of the UBERON import, which the anatomy checks accept
+    where the checked tables give a class no is_a path to anatomical entity.
+    """
     graph = Graph()
-    for predicate in (RDF.type, RDFS.subClassOf):
+    for predicate in (RDF.type, RDFS.subClassOf, RDFS.isDefinedBy):
         for s, o in ontology.subject_objects(predicate):
             graph.add((s, predicate, o))
     return graph
