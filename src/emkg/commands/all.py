@@ -1,0 +1,54 @@
+"""``emkg all``: build, validate, and answer "EM sites found after blinatumomab"."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from emkg.formats import render
+from emkg.pipeline import run_main_job, summary
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "all",
+        help="build the release, validate it and answer CQ1 (the main job)",
+        description=(
+            "Build the release into dist/, validate the curated graph against the shapes and "
+            "answer competency question 1 (EM sites found after a therapy) on the embedded "
+            "store; then list where the outputs are. Exit 1 when the graph has violations."
+        ),
+    )
+    p.add_argument("--out", type=Path, default=None, help="release folder (default: dist/)")
+    p.add_argument(
+        "--therapy",
+        default="blinatumomab",
+        help="therapy for CQ1: a label, CURIE or IRI (default: blinatumomab)",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    job = run_main_job(args.out, args.therapy)
+    c = job.release.counts
+    print(
+        f"1. built {job.release.out_dir}: {c['triples']:,} triples, {c['patients']} patients, "
+        f"{c['emFindings']} EM findings, {c['therapyLines']} therapy lines, "
+        f"{c['literatureClaims']} literature claims"
+    )
+    v = job.validation
+    print(
+        f"2. validated against shapes/: {v.violations} violation(s); "
+        f"see validation.txt for warnings, infos and completeness per case"
+    )
+    short = summary(job.answer)
+    print(
+        f"3. CQ1, EM sites found after {args.therapy}: {len(job.answer)} rows "
+        f"({len(short)} distinct patient, site, method and source):"
+    )
+    print(render(short, "table"))
+    print("outputs:")
+    for path in job.outputs:
+        print(f"  {path}")
+    return 0 if v.conforms else 1

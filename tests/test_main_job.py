@@ -1,0 +1,44 @@
+"""The README's main job (`emkg all`): build, validate, answer CQ1, say where outputs are."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from emkg.cli import main
+
+DATA = "https://w3id.org/emkg/data/"
+
+
+def test_main_job_writes_and_names_every_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "dist"
+    assert main(["all", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    for name in ("emkg.trig", "void.ttl", "validation.txt", "cq01-blinatumomab.csv"):
+        assert (out / name).is_file(), name
+        assert str(out / name) in printed, f"{name} is not named in the output"
+    assert "0 violation(s)" in printed
+    assert "Completeness per case" in (out / "validation.txt").read_text(encoding="utf-8")
+    with (out / "cq01-blinatumomab.csv").open(encoding="utf-8") as fh:
+        patients = {row["patient"] for row in csv.DictReader(fh)}
+    # The three patients of the two full-text papers who received blinatumomab (Johns 2024
+    # cases one and two: "bridging therapy with blinatumomab", "prior treatment with
+    # blinatumomab"; Li 2025: "After treatment with blinatumomab infusion for 28 days") and
+    # not the Liu 2024 CNS case, whose abstract names no blinatumomab.
+    assert patients == {
+        DATA + "johns2024/case1/patient",
+        DATA + "johns2024/case2/patient",
+        DATA + "li2025/case1/patient",
+    }
+
+
+def test_main_job_reports_an_unknown_therapy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["all", "--out", str(tmp_path / "d"), "--therapy", "blinatumomabb"]) == 2
+    err = capsys.readouterr().err
+    assert "blinatumomab" in err  # the close match is offered
