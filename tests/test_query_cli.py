@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -35,7 +36,7 @@ from emkg import paths
 from emkg.catalogue import load_catalogue
 from emkg.cli import main
 from emkg.credentials import Credentials, credentials_for
-from emkg.engines import EndpointEngine, Engine, OxigraphEngine
+from emkg.engines import VALUES_PLACEMENTS, EndpointEngine, Engine, OxigraphEngine
 from emkg.engines.embedded import open_oxigraph
 from emkg.errors import InputError, RemoteError
 from emkg.formats import to_table
@@ -259,6 +260,8 @@ def test_a_unique_prefix_is_enough(capsys: pytest.CaptureFixture[str]) -> None:
         (["query", "cq01", "--param", "therapy=blinatumomb"], "'blinatumomab' = emkg:Blinatumomab"),
         (["query", "cq01", "--engine", "rdflib", "--endpoint", "http://127.0.0.1:9/"], "not both"),
         (["query", "cq01", "--format", "xml"], ""),
+        (["query", "cq01", "--values", "inline"], "--values applies to --endpoint only"),
+        (["query", "cq01", "--endpoint", "http://127.0.0.1:9/", "--values", "x"], ""),
     ],
 )
 def test_bad_input_exits_2_without_a_traceback(
@@ -330,11 +333,12 @@ def test_the_default_engine_uses_the_release_only_when_current(broken_project: P
 # ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("values", VALUES_PLACEMENTS)
 @pytest.mark.parametrize("entry", load_catalogue().entries, ids=lambda entry: entry.id)
 def test_the_endpoint_engine_answers_like_the_embedded_one(
-    entry: Any, endpoint: StubEndpoint, engines: dict[str, Engine]
+    entry: Any, values: str, endpoint: StubEndpoint, engines: dict[str, Engine]
 ) -> None:
-    remote = EndpointEngine(endpoint.url, sleep=no_sleep)
+    remote = EndpointEngine(endpoint.url, values=values, sleep=no_sleep)
     embedded = run_query(entry, {}, engines["oxigraph"])
     assert run_query(entry, {}, remote) == embedded
 
@@ -353,8 +357,10 @@ def test_parameters_bound_by_values_answer_like_substitutions(
     ref: str, params: dict[str, str], endpoint: StubEndpoint, engines: dict[str, Engine]
 ) -> None:
     entry = load_catalogue().get(ref)
-    remote = EndpointEngine(endpoint.url, sleep=no_sleep)
-    assert run_query(entry, params, remote) == run_query(entry, params, engines["oxigraph"])
+    expected = run_query(entry, params, engines["oxigraph"])
+    for values in VALUES_PLACEMENTS:
+        remote = EndpointEngine(endpoint.url, values=values, sleep=no_sleep)
+        assert run_query(entry, params, remote) == expected, values
 
 
 def test_parameters_are_sent_as_an_outer_values_clause(endpoint: StubEndpoint) -> None:
@@ -362,8 +368,15 @@ def test_parameters_are_sent_as_an_outer_values_clause(endpoint: StubEndpoint) -
     remote = EndpointEngine(endpoint.url, sleep=no_sleep)
     remote.select(entry.text, {"therapy": BLINATUMOMAB})
     sent = endpoint.queries[-1]
+    block = f"VALUES (?therapy) {{ (<{BLINATUMOMAB}>) }}"
     assert sent.startswith(entry.text.rstrip())
-    assert sent.rstrip().endswith(f"VALUES (?therapy) {{ (<{BLINATUMOMAB}>) }}")
+    assert sent.rstrip().endswith(block)
+    # inline: the same block first in the outermost WHERE group (for Virtuoso 7.2)
+    inline = EndpointEngine(endpoint.url, values="inline", sleep=no_sleep)
+    text = inline.query_text(entry.text, {"therapy": BLINATUMOMAB})
+    head, _sep, _tail = text.partition(block)
+    assert head.rstrip().endswith("?offsetText\nWHERE {")
+    assert text.replace(f"\n  {block}\n", "") == entry.text
 
 
 @pytest.mark.parametrize("value", HOSTILE)
@@ -598,3 +611,81 @@ def test_a_hostile_literal_round_trips_through_a_real_oxigraph_server(
     remote = EndpointEngine(oxigraph_server, sleep=no_sleep)
     table = remote.select("SELECT ?value WHERE { }", {"value": Literal(value)})
     assert table.rows == ((Literal(value),),)
+
+
+# ---------------------------------------------------------------------------------------------
+# Virtuoso open source (Debian's virtuoso-opensource), a private instance on 127.0.0.1
+# ---------------------------------------------------------------------------------------------
+
+VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
+
+
+def _isql(port: int, password: str, statement: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["isql-vt", f"127.0.0.1:{port}", "dba", password, f"exec={statement}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def virtuoso_server(tmp_path_factory: pytest.TempPathFactory, dataset: Dataset) -> Iterator[str]:
+    if not (shutil.which("virtuoso-t") and shutil.which("isql-vt") and VIRTUOSO_INI.is_file()):
+        pytest.skip("Virtuoso open source (virtuoso-t, isql-vt) is not installed")
+    work = tmp_path_factory.mktemp("virtuoso")
+    (work / "db").mkdir()
+    (work / "data").mkdir()
+    (work / "data" / "emkg.nq").write_bytes(dataset.serialize(format="nquads", encoding="utf-8"))
+    sql_port, http_port = _free_port(), _free_port()
+    ini = VIRTUOSO_INI.read_text(encoding="utf-8")
+    ini = ini.replace("/var/lib/virtuoso-opensource-7/db/", f"{work}/db/")
+    ini = re.sub(
+        r"(\[Parameters\][^\[]*?)ServerPort\s*=\s*\d+",
+        rf"\g<1>ServerPort = 127.0.0.1:{sql_port}",
+        ini,
+        flags=re.S,
+    )
+    ini = re.sub(
+        r"(\[HTTPServer\][^\[]*?)ServerPort\s*=\s*\d+",
+        rf"\g<1>ServerPort = 127.0.0.1:{http_port}",
+        ini,
+        flags=re.S,
+    )
+    ini = re.sub(r"DirsAllowed\s*=\s*([^\n]*)", rf"DirsAllowed = \1, {work}/data", ini)
+    ini = re.sub(r"ResultSetMaxRows\s*=\s*\d+", "ResultSetMaxRows = 10000000", ini)
+    (work / "virtuoso.ini").write_text(ini, encoding="utf-8")
+    process = subprocess.Popen(
+        ["virtuoso-t", "+configfile", str(work / "virtuoso.ini"), "+foreground"],
+        cwd=work,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    password = base64.b32encode(os.urandom(10)).decode()
+    try:
+        for _ in range(120):
+            if _isql(sql_port, "dba", "SELECT 1;").returncode == 0:
+                break
+            time.sleep(0.5)
+        else:
+            pytest.skip("Virtuoso did not start")
+        assert _isql(sql_port, "dba", f'SET PASSWORD "dba" "{password}";').returncode == 0
+        graph = "https://w3id.org/emkg/graph/default"
+        load = f"ld_dir('{work}/data', 'emkg.nq', '{graph}'); rdf_loader_run(); checkpoint;"
+        assert _isql(sql_port, password, load).returncode == 0
+        yield f"http://127.0.0.1:{http_port}/sparql"
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("entry", load_catalogue().entries, ids=lambda entry: entry.id)
+def test_virtuoso_answers_like_the_embedded_store_with_inline_values(
+    entry: Any, virtuoso_server: str, engines: dict[str, Engine]
+) -> None:
+    # Virtuoso 7.2 needs the parameter VALUES block inside the WHERE group (see
+    # emkg.engines.endpoint); with it, every saved query answers as on the embedded store
+    remote = EndpointEngine(virtuoso_server, values="inline", retries=0, sleep=no_sleep)
+    assert run_query(entry, {}, remote) == run_query(entry, {}, engines["oxigraph"])

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from emkg import paths
 from emkg.errors import InputError, UsageError
+from emkg.sparqltext import has_outer_values, select_projection
 
 KINDS: dict[str, str] = {"cq": "competency question", "qc": "quality check"}
 PARAM_TYPES: tuple[str, ...] = ("class", "term", "iri", "string", "integer", "decimal", "boolean")
@@ -38,20 +39,6 @@ _PARAM_KEYS = ("type", "of", "default", "example", "description")
 _HEADER_LINE = re.compile(r"^#\+(?P<indent>\s+)(?P<key>[A-Za-z]+):\s?(?P<value>.*)$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
-
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-    |(?P<comment>\#[^\n]*)
-    |(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-    |(?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
-        |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
-    |(?P<var>[?$][A-Za-z0-9_]+)
-    |(?P<word>[A-Za-z_][A-Za-z0-9_\-]*(?::[A-Za-z0-9_\-.]*)?)
-    |(?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
 
 
 @dataclass(frozen=True)
@@ -97,57 +84,6 @@ class QueryEntry:
         raise InputError(
             f"{self.id} has no parameter {name!r}", hint=f"its parameters are: {known}"
         )
-
-
-def _tokens(text: str) -> Iterator[tuple[str, str]]:
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup or "other"
-        if kind not in {"ws", "comment"}:
-            yield kind, match.group()
-
-
-def select_projection(text: str) -> tuple[str, ...]:
-    """The variables of the outermost SELECT list, in order (``AS ?v`` names included)."""
-    tokens = list(_tokens(text))
-    start = next(
-        (i for i, (k, v) in enumerate(tokens) if k == "word" and v.upper() == "SELECT"), None
-    )
-    if start is None:
-        raise ValueError("the query has no SELECT clause")
-    out: list[str] = []
-    depth = 0
-    after_as = False
-    for kind, value in tokens[start + 1 :]:
-        upper = value.upper()
-        if depth == 0 and (value == "{" or (kind == "word" and upper in {"WHERE", "FROM"})):
-            break
-        if value == "(":
-            depth += 1
-        elif value == ")":
-            depth -= 1
-        elif value == "*" and depth == 0:
-            raise ValueError("SELECT * is not allowed: list the columns")
-        elif kind == "word" and upper == "AS":
-            after_as = True
-        elif kind == "var" and (depth == 0 or after_as):
-            out.append(value[1:])
-            after_as = False
-    return tuple(out)
-
-
-def has_outer_values(text: str) -> bool:
-    """True when the query ends with its own VALUES clause (after the WHERE clause)."""
-    depth = 0
-    seen_group = False
-    for kind, value in _tokens(text):
-        if value == "{":
-            depth += 1
-            seen_group = True
-        elif value == "}":
-            depth -= 1
-        elif kind == "word" and value.upper() == "VALUES" and depth == 0 and seen_group:
-            return True
-    return False
 
 
 class _HeaderReader:

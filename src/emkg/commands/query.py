@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from emkg.catalogue import load_catalogue
-from emkg.engines import ENGINE_NAMES, open_engine
+from emkg.engines import ENGINE_NAMES, VALUES_PLACEMENTS, open_engine
 from emkg.formats import FORMATS, render
 from emkg.params import parse_assignments
 from emkg.runner import run_query
@@ -33,6 +33,13 @@ def register(sub: Any) -> None:
     p.add_argument("--format", choices=FORMATS, default="table", help="output format")
     p.add_argument("--engine", choices=ENGINE_NAMES, default=None, help="embedded engine")
     p.add_argument("--endpoint", metavar="URL", default=None, help="a SPARQL 1.1 endpoint")
+    p.add_argument(
+        "--values",
+        choices=VALUES_PLACEMENTS,
+        default=None,
+        help="where the endpoint's parameter VALUES block goes: appended as the outer VALUES "
+        "clause (default, or EMKG_SPARQL_VALUES) or first in the WHERE group (Virtuoso 7.2)",
+    )
     p.set_defaults(func=run)
 
 
@@ -41,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     given = parse_assignments(args.param)
     for name in given:
         entry.param(name)
-    engine = open_engine(args.engine, endpoint=args.endpoint)
+    engine = open_engine(args.engine, endpoint=args.endpoint, values=args.values)
     table = run_query(entry, given, engine)
     sys.stdout.write(render(table, args.format))
     if entry.is_violation_check and len(table):

@@ -8,15 +8,18 @@ assembles them into rdflib's union graph; ``open_engine(endpoint=URL)`` talks to
 
 from __future__ import annotations
 
+import os
+
 from emkg.engines.base import Engine
 from emkg.engines.embedded import OxigraphEngine, RdflibEngine, open_oxigraph, open_rdflib
-from emkg.engines.endpoint import EndpointEngine
+from emkg.engines.endpoint import VALUES_PLACEMENTS, VALUES_VAR, EndpointEngine
 from emkg.errors import UsageError
 
 ENGINE_NAMES: tuple[str, ...] = ("oxigraph", "rdflib")
 
 __all__ = [
     "ENGINE_NAMES",
+    "VALUES_PLACEMENTS",
     "EndpointEngine",
     "Engine",
     "OxigraphEngine",
@@ -25,12 +28,21 @@ __all__ = [
 ]
 
 
-def open_engine(name: str | None = None, *, endpoint: str | None = None) -> Engine:
-    """The engine called ``name`` (default oxigraph), or the endpoint at ``endpoint``."""
+def open_engine(
+    name: str | None = None, *, endpoint: str | None = None, values: str | None = None
+) -> Engine:
+    """The engine called ``name`` (default oxigraph), or the endpoint at ``endpoint``.
+
+    ``values`` places the endpoint's parameter VALUES block (``outer`` or ``inline``); it
+    defaults to ``EMKG_SPARQL_VALUES`` or ``outer``.
+    """
     if endpoint is not None:
         if name is not None:
             raise UsageError("give either --engine or --endpoint, not both")
-        return EndpointEngine.from_environment(endpoint)
+        placement = values or os.environ.get(VALUES_VAR) or "outer"
+        return EndpointEngine.from_environment(endpoint, values=placement)
+    if values is not None:
+        raise UsageError("--values applies to --endpoint only")
     chosen = name or "oxigraph"
     if chosen == "oxigraph":
         return open_oxigraph()

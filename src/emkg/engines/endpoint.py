@@ -8,12 +8,15 @@
   A bad query (400), a refused login (401/403) or a missing endpoint (404) is not retried.
 * Credentials come from :mod:`emkg.credentials` (environment or ``~/.netrc``) and are never
   printed.
-* The SPARQL protocol has no binding API, so parameters are bound by a one-row VALUES block
-  appended as the query's outer VALUES clause, each term written by rdflib's N-Triples
-  serialiser (see :mod:`emkg.ntriples`). The outer VALUES clause is joined with the
-  solutions of the WHERE clause (after grouping), so it restricts the results exactly as
-  pyoxigraph's substitutions and rdflib's initBindings do for a variable that a triple
-  pattern binds and the SELECT list projects; saved queries are written that way.
+* The SPARQL protocol has no binding API, so parameters are bound by a one-row VALUES block,
+  each term written by rdflib's N-Triples serialiser (see :mod:`emkg.ntriples`). By default
+  (``values="outer"``) the block is appended as the query's outer VALUES clause, which SPARQL
+  joins with the solutions of the WHERE clause: for a variable that a pattern binds and the
+  SELECT list projects (the catalogue requires both) it restricts the results exactly as
+  pyoxigraph's substitutions and rdflib's initBindings do. ``values="inline"`` puts the same
+  block first in the outermost WHERE group, which is equivalent for those variables and is
+  what Virtuoso 7.2 needs: it does not restrict by an outer VALUES clause a variable that a
+  transitive path (``rdfs:subClassOf*``) or a subquery binds, and returns extra rows.
 """
 
 from __future__ import annotations
@@ -37,8 +40,11 @@ from emkg.credentials import Credentials, credentials_for
 from emkg.errors import InputError, RemoteError
 from emkg.ntriples import checked_iri, values_clause
 from emkg.results import ResultTable, Term, table_from_sparql_json
+from emkg.sparqltext import where_group_start
 
 RETRY_HTTP_CODES = frozenset({429, 500, 502, 503, 504})
+VALUES_PLACEMENTS: tuple[str, ...] = ("outer", "inline")
+VALUES_VAR = "EMKG_SPARQL_VALUES"
 
 
 class _Transient(Exception):
@@ -58,11 +64,17 @@ class EndpointEngine:
         retries: int = 3,
         backoff: float = 0.5,
         credentials: Credentials | None = None,
+        values: str = "outer",
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         checked_iri(url)
         if not url.startswith(("http://", "https://")):
             raise InputError(f"{url!r} is not an http(s) URL", hint="give the endpoint's URL")
+        if values not in VALUES_PLACEMENTS:
+            raise InputError(
+                f"unknown VALUES placement {values!r}",
+                hint="use " + " or ".join(VALUES_PLACEMENTS),
+            )
         if timeout <= 0 or retries < 0 or backoff < 0:
             raise InputError("timeout must be positive; retries and back-off not negative")
         self.url = url
@@ -70,6 +82,7 @@ class EndpointEngine:
         self.retries = retries
         self.backoff = backoff
         self.credentials = credentials
+        self.values = values
         self._sleep = sleep
 
     @classmethod
@@ -77,9 +90,21 @@ class EndpointEngine:
         return cls(url, credentials=credentials_for(url), **kwargs)
 
     def query_text(self, query: str, bindings: Mapping[str, Term] | None = None) -> str:
-        """The text sent to the endpoint: the query with its bindings as outer VALUES."""
+        """The text sent to the endpoint: the query with its bindings as a VALUES block.
+
+        ``outer`` appends it as the query's outer VALUES clause; ``inline`` puts it first in
+        the outermost WHERE group (see the module documentation for when that is needed).
+        """
         clause = values_clause(bindings or {})
-        return f"{query.rstrip()}\n{clause}\n" if clause else query
+        if not clause:
+            return query
+        if self.values == "inline":
+            try:
+                start = where_group_start(query)
+            except ValueError as exc:
+                raise InputError(f"cannot bind parameters: {exc}") from exc
+            return f"{query[:start]}\n  {clause}\n{query[start:]}"
+        return f"{query.rstrip()}\n{clause}\n"
 
     def _wrapper(self, text: str) -> SPARQLWrapper:
         wrapper = SPARQLWrapper(self.url, agent=f"emkg/{__version__}")
