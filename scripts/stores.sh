@@ -278,7 +278,9 @@ start_virtuoso() { # WORK
   state_put VIRTUOSO_PID "$pid"
   for ((i = 0; i < READY_TRIES; i++)); do
     kill -0 "$pid" 2>/dev/null || break
-    if isql "$sql" dba <<<"select 1;" | grep -q '^1'; then break; fi
+    # grep reads all of isql's output: grep -q would exit at the first match, isql would die of
+    # SIGPIPE and, under pipefail, the check would fail while the server is up
+    if isql "$sql" dba <<<"select 1;" | grep '^1' >/dev/null; then break; fi
     sleep 0.5
   done
   if ! kill -0 "$pid" 2>/dev/null || ((i >= READY_TRIES)); then
@@ -289,7 +291,7 @@ start_virtuoso() { # WORK
   pw="e$(openssl rand -hex 16)"
   # the new password goes through stdin, never onto a command line or into a file
   isql "$sql" dba <<<"USER_SET_PASSWORD('dba', '$pw');" >/dev/null || true
-  if isql "$sql" dba <<<"select 1;" | grep -q '^1'; then
+  if isql "$sql" dba <<<"select 1;" | grep '^1' >/dev/null; then
     log "the default dba password still works after SET PASSWORD"
     return 1
   fi
