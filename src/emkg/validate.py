@@ -4,8 +4,8 @@ The engine is pySHACL in its advanced mode (SHACL-AF SPARQL targets are used by 
 shapes). What is validated is one graph: the input files plus the class hierarchy of the
 ontology and its imports (``rdf:type``, ``rdfs:subClassOf`` and ``rdfs:isDefinedBy`` triples
 only), so that ``sh:class``, ``sh:targetClass`` and the ``rdfs:subClassOf*`` paths of the
-shapes see the hierarchy. Labels, definitions and mappings of the ontology play no part in validation and
-are left out: the shapes' SPARQL scans then read the curated literals only.
+shapes see the hierarchy. Labels, definitions and mappings of the ontology play no part in
+validation and are left out: the shapes' SPARQL scans then read the curated literals only.
 
 Speed: pySHACL hands every SPARQL constraint to rdflib once per focus node, as query text;
 rdflib parses the text each time, and parsing is about 90% of the time. While validating,
