@@ -326,12 +326,8 @@ VIRTUOSO_DEVIATIONS: dict[str, str] = {
     "cq04": "V1: the engine's trailing VALUES binding is not applied (subquery projection)",
     "cq07": "V1 trailing VALUES binding; V2: a computed boolean comes back as integer 1/0",
     "cq08": "V1 trailing VALUES binding; V2: a computed boolean comes back as integer 1/0",
-    "cq10": "V3: EXISTS {...} || EXISTS {...} inside BIND is a syntax error (SQ074)",
-    "cq11": "V4: a variable bound in OPTIONAL with a nested OPTIONAL label is lost",
-    "cq12": "V3: EXISTS {...} || EXISTS {...} inside BIND is a syntax error (SQ074)",
     "cq13": "V1: the engine's trailing VALUES binding is not applied (path end)",
     "cq14": "V1: the engine's trailing VALUES binding is not applied (path end)",
-    "cq15": "V5: a property path inside FILTER NOT EXISTS with a FILTER matches nothing",
 }
 
 
