@@ -15,7 +15,7 @@ from decimal import Decimal
 import pytest
 from rdflib import Graph, URIRef
 
-from emkg import build, paths
+from kgcase import case_graph, local, sparql, split
 
 EMKG = "https://w3id.org/emkg/ontology#"
 OBO = "http://purl.obolibrary.org/obo/"
@@ -35,25 +35,10 @@ PREFIX yc:   <https://w3id.org/emkg/data/liu2024/claim/>
 @pytest.fixture(scope="module")
 def g() -> Graph:
     """The ontology, its imports and this one curated file (labels and hierarchy included)."""
-    kg = paths.kg_dir() / "liu2024.ttl"
-    return build.union_graph(build.assemble(kg=[kg]))
+    return case_graph("liu2024.ttl")
 
 
-def rows(g: Graph, query: str, **bindings: object) -> list[tuple[object, ...]]:
-    result = g.query(PREFIXES + query, initBindings=bindings)  # type: ignore[arg-type]
-    return [tuple(r) for r in result]  # type: ignore[arg-type]
-
-
-def ask(g: Graph, query: str, **bindings: object) -> bool:
-    return bool(g.query(PREFIXES + query, initBindings=bindings).askAnswer)  # type: ignore[arg-type]
-
-
-def local(iri: object) -> str:
-    return str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-
-
-def split(joined: object) -> set[str]:
-    return {part for part in str(joined or "").split("|") if part}
+rows, ask = sparql(PREFIXES)
 
 
 # ---------------------------------------------------------------------------
