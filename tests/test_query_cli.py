@@ -363,20 +363,23 @@ def test_parameters_bound_by_values_answer_like_substitutions(
         assert run_query(entry, params, remote) == expected, values
 
 
-def test_parameters_are_sent_as_an_outer_values_clause(endpoint: StubEndpoint) -> None:
+def test_parameters_are_sent_inline_by_default_or_as_an_outer_values_clause(
+    endpoint: StubEndpoint,
+) -> None:
     entry = load_catalogue().get("cq01")
+    block = f"VALUES (?therapy) {{ (<{BLINATUMOMAB}>) }}"
+    # default (inline): the block first in the outermost WHERE group (Virtuoso 7.2 needs it)
     remote = EndpointEngine(endpoint.url, sleep=no_sleep)
     remote.select(entry.text, {"therapy": BLINATUMOMAB})
     sent = endpoint.queries[-1]
-    block = f"VALUES (?therapy) {{ (<{BLINATUMOMAB}>) }}"
-    assert sent.startswith(entry.text.rstrip())
-    assert sent.rstrip().endswith(block)
-    # inline: the same block first in the outermost WHERE group (for Virtuoso 7.2)
-    inline = EndpointEngine(endpoint.url, values="inline", sleep=no_sleep)
-    text = inline.query_text(entry.text, {"therapy": BLINATUMOMAB})
-    head, _sep, _tail = text.partition(block)
+    head, _sep, _tail = sent.partition(block)
     assert head.rstrip().endswith("?offsetText\nWHERE {")
-    assert text.replace(f"\n  {block}\n", "") == entry.text
+    assert sent.replace(f"\n  {block}\n", "") == entry.text
+    # outer: appended as the query's outer VALUES clause
+    outer = EndpointEngine(endpoint.url, values="outer", sleep=no_sleep)
+    text = outer.query_text(entry.text, {"therapy": BLINATUMOMAB})
+    assert text.startswith(entry.text.rstrip())
+    assert text.rstrip().endswith(block)
 
 
 @pytest.mark.parametrize("value", HOSTILE)

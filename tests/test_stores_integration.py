@@ -321,14 +321,7 @@ def _entry(path: Path) -> QueryEntry:
 #: the deviation behind it (numbered as in docs/triple-stores.md). Strict: once the query
 #: or the endpoint engine's binding is written portably the test passes, fails as XPASS,
 #: and its entry here must go.
-VIRTUOSO_DEVIATIONS: dict[str, str] = {
-    "cq02": "V1: the engine's trailing VALUES binding is not applied (subquery projection)",
-    "cq04": "V1: the engine's trailing VALUES binding is not applied (subquery projection)",
-    "cq07": "V1 trailing VALUES binding; V2: a computed boolean comes back as integer 1/0",
-    "cq08": "V1 trailing VALUES binding; V2: a computed boolean comes back as integer 1/0",
-    "cq13": "V1: the engine's trailing VALUES binding is not applied (path end)",
-    "cq14": "V1: the engine's trailing VALUES binding is not applied (path end)",
-}
+VIRTUOSO_DEVIATIONS: dict[str, str] = {}
 
 
 def _cq_cases() -> list[object]:

@@ -37,8 +37,9 @@ def register(sub: Any) -> None:
         "--values",
         choices=VALUES_PLACEMENTS,
         default=None,
-        help="where the endpoint's parameter VALUES block goes: appended as the outer VALUES "
-        "clause (default, or EMKG_SPARQL_VALUES) or first in the WHERE group (Virtuoso 7.2)",
+        help="where the endpoint's parameter VALUES block goes: first in the WHERE group "
+        "(inline, the default; needed by Virtuoso 7.2) or appended as the outer VALUES clause "
+        "(outer); EMKG_SPARQL_VALUES sets it too",
     )
     p.set_defaults(func=run)
 

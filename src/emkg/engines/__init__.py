@@ -34,12 +34,12 @@ def open_engine(
     """The engine called ``name`` (default oxigraph), or the endpoint at ``endpoint``.
 
     ``values`` places the endpoint's parameter VALUES block (``outer`` or ``inline``); it
-    defaults to ``EMKG_SPARQL_VALUES`` or ``outer``.
+    defaults to ``EMKG_SPARQL_VALUES`` or ``inline``.
     """
     if endpoint is not None:
         if name is not None:
             raise UsageError("give either --engine or --endpoint, not both")
-        placement = values or os.environ.get(VALUES_VAR) or "outer"
+        placement = values or os.environ.get(VALUES_VAR) or "inline"
         return EndpointEngine.from_environment(endpoint, values=placement)
     if values is not None:
         raise UsageError("--values applies to --endpoint only")

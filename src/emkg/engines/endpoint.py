@@ -9,12 +9,13 @@
 * Credentials come from :mod:`emkg.credentials` (environment or ``~/.netrc``) and are never
   printed.
 * The SPARQL protocol has no binding API, so parameters are bound by a one-row VALUES block,
-  each term written by rdflib's N-Triples serialiser (see :mod:`emkg.ntriples`). By default
-  (``values="outer"``) the block is appended as the query's outer VALUES clause, which SPARQL
+  each term written by rdflib's N-Triples serialiser (see :mod:`emkg.ntriples`). With
+  ``values="outer"`` the block is appended as the query's outer VALUES clause, which SPARQL
   joins with the solutions of the WHERE clause: for a variable that a pattern binds and the
   SELECT list projects (the catalogue requires both) it restricts the results exactly as
-  pyoxigraph's substitutions and rdflib's initBindings do. ``values="inline"`` puts the same
-  block first in the outermost WHERE group, which is equivalent for those variables and is
+  pyoxigraph's substitutions and rdflib's initBindings do. ``values="inline"`` (the default)
+  puts the same block first in the outermost WHERE group, which is equivalent for those
+  variables, gives the embedded engine's results on Oxigraph server and Virtuoso alike, and is
   what Virtuoso 7.2 needs: it does not restrict by an outer VALUES clause a variable that a
   transitive path (``rdfs:subClassOf*``) or a subquery binds, and returns extra rows.
 """
@@ -64,7 +65,7 @@ class EndpointEngine:
         retries: int = 3,
         backoff: float = 0.5,
         credentials: Credentials | None = None,
-        values: str = "outer",
+        values: str = "inline",
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         checked_iri(url)
