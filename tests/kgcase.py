@@ -37,3 +37,23 @@ def local(iri: object) -> str:
 def split(joined: object) -> set[str]:
     """The parts of a GROUP_CONCAT(...; separator="|") value."""
     return {part for part in str(joined or "").split("|") if part}
+
+
+LINES_IN_ORDER = """
+PREFIX emkg: <https://w3id.org/emkg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?idx (GROUP_CONCAT(DISTINCT ?label; separator="|") AS ?agents)
+       (GROUP_CONCAT(DISTINCT ?intentName; separator="|") AS ?intents)
+WHERE {
+  ?line a emkg:TherapyLine ; emkg:ofPatient ?patient ; emkg:sequenceIndex ?idx ;
+        emkg:intent ?intent .
+  BIND(STRAFTER(STR(?intent), "#") AS ?intentName)
+  OPTIONAL { ?line emkg:hasComponent/emkg:agent ?agent .
+             ?agent rdfs:label ?label . FILTER(langMatches(lang(?label), "en")) }
+} GROUP BY ?idx ORDER BY ?idx"""
+
+
+def lines_in_order(g: Graph, patient: object) -> list[tuple[set[str], set[str]]]:
+    """A patient's therapy lines in timeline order: (agent labels, intent local names)."""
+    result = g.query(LINES_IN_ORDER, initBindings={"patient": patient})  # type: ignore[dict-item]
+    return [(split(r[1]), split(r[2])) for r in result]  # type: ignore[index]

@@ -16,7 +16,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 
 from emkg import paths
-from kgcase import case_graph, local, sparql, split
+from kgcase import case_graph, lines_in_order, local, sparql, split
 
 EMKG = "https://w3id.org/emkg/ontology#"
 OBO = "http://purl.obolibrary.org/obo/"
@@ -221,19 +221,7 @@ EXPECTED_LINES = [
 
 
 def test_therapy_lines_in_order(g: Graph) -> None:
-    found = rows(
-        g,
-        """SELECT ?idx (GROUP_CONCAT(DISTINCT ?label; separator="|") AS ?agents)
-                  (GROUP_CONCAT(DISTINCT ?intentName; separator="|") AS ?intents)
-           WHERE {
-             ?line a emkg:TherapyLine ; emkg:ofPatient l1:patient ; emkg:sequenceIndex ?idx ;
-                   emkg:intent ?intent .
-             BIND(STRAFTER(STR(?intent), "#") AS ?intentName)
-             OPTIONAL { ?line emkg:hasComponent/emkg:agent ?agent .
-                        ?agent rdfs:label ?label . FILTER(langMatches(lang(?label), "en")) }
-           } GROUP BY ?idx ORDER BY ?idx""",
-    )
-    assert [(split(a), split(i)) for _, a, i in found] == EXPECTED_LINES
+    assert lines_in_order(g, PATIENT) == EXPECTED_LINES
 
 
 def test_doses_as_printed(g: Graph) -> None:
