@@ -10,6 +10,9 @@ from rdflib import Dataset, Graph
 import cqanswers
 from emkg import build, paths
 
+# Headless Chromium fixtures (browser_page, open_browser) for the browser tests.
+pytest_plugins = ("browser",)
+
 
 @pytest.fixture(scope="session")
 def project_root() -> Path:
