@@ -5,6 +5,8 @@ The release (default ``dist/``) holds:
 * ``emkg.ttl`` / ``emkg.nt`` / ``emkg.jsonld``: everything in one graph;
 * ``emkg.trig`` / ``emkg.nq``: one named graph for the ontology and its imports and one
   per source publication (one ``kg/*.ttl`` file each);
+* ``queries.ttl``: the saved queries as SPARQL examples (``sh:SPARQLSelectExecutable``), so
+  that a store user can find the questions with SPARQL (:mod:`emkg.catalogue_rdf`);
 * ``void.ttl``: a VoID/DCAT description of the dataset with its version, counts and files.
 
 The whole folder is written next to the target and swapped in at the end, so a failed
@@ -25,6 +27,7 @@ from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, VOID, XSD
 
 from emkg import __version__, paths
+from emkg.catalogue_rdf import catalogue_turtle
 from emkg.errors import InputError
 from emkg.rdfio import default_dir_mode, parse_into
 
@@ -44,6 +47,10 @@ RELEASE_FILES: dict[str, tuple[str, str]] = {
     "emkg.nq": ("nquads", "application/n-quads"),
 }
 _QUAD_FILES = {"emkg.trig", "emkg.nq"}
+#: release files that are not the graph: file name -> media type
+SIDE_FILES: dict[str, str] = {
+    "queries.ttl": "text/turtle",  # the saved queries as SPARQL examples (emkg.catalogue_rdf)
+}
 
 #: dataset statistics: name -> (class IRI counted, label)
 _COUNTED_CLASSES: dict[str, URIRef] = {
@@ -214,7 +221,8 @@ def void_description(
         g.add((d, DCAT.distribution, dist))
         g.add((dist, RDF.type, DCAT.Distribution))
         g.add((dist, DCAT.downloadURL, URIRef(name, base="https://w3id.org/emkg/release/")))
-        g.add((dist, DCAT.mediaType, Literal(RELEASE_FILES[name][1])))
+        media = RELEASE_FILES[name][1] if name in RELEASE_FILES else SIDE_FILES[name]
+        g.add((dist, DCAT.mediaType, Literal(media)))
         g.add((dist, DCAT.byteSize, Literal(len(data), datatype=XSD.integer)))
         g.add((dist, SPDX.checksum, Literal("sha256:" + hashlib.sha256(data).hexdigest())))
     return g
@@ -231,6 +239,7 @@ def serialize_release(ds: Dataset) -> tuple[dict[str, bytes], BuildReport]:
             lines = sorted(line for line in data.decode("utf-8").splitlines() if line.strip())
             data = ("\n".join(lines) + "\n").encode("utf-8")
         files[name] = data
+    files["queries.ttl"] = catalogue_turtle()
     store = _oxigraph_store(files["emkg.nq"])
     counts = dataset_counts(store)
     graphs = graph_counts(store)
