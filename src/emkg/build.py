@@ -73,8 +73,25 @@ def ontology_files() -> list[Path]:
 
 
 def kg_files() -> list[Path]:
-    """The curated graph: one Turtle file per source publication."""
-    return sorted(paths.kg_dir().glob("*.ttl"))
+    """The curated graph: one Turtle file per source publication.
+
+    Anything else in ``kg/`` (another RDF format, a text file, a folder) is refused rather
+    than silently left out of the release; hidden files (editor swap files) are ignored.
+    """
+    folder = paths.kg_dir()
+    found: list[Path] = []
+    for item in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if item.name.startswith("."):
+            continue
+        if item.suffix != ".ttl" or not item.is_file():
+            kind = "a folder" if item.is_dir() else f"a {item.suffix or 'suffix-less'} file"
+            raise InputError(
+                f"kg/ holds only Turtle files (*.ttl), one per source publication; this is {kind}",
+                path=item,
+                hint="move it out of kg/, or convert it to Turtle and name it <source>.ttl",
+            )
+        found.append(item)
+    return found
 
 
 def source_files() -> list[Path]:
@@ -239,7 +256,15 @@ def build(out_dir: Path | None = None) -> BuildReport:
     ds = assemble()
     files, report = serialize_release(ds)
     report.out_dir = out
-    _write_folder_atomically(out, files)
+    try:
+        _write_folder_atomically(out, files)
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the release: {exc.strerror or exc}",
+            path=out,
+            hint="choose an output folder you may write to, on a disk with free space "
+            "(--out); the previous release, if any, is unchanged",
+        ) from exc
     return report
 
 
