@@ -9,6 +9,9 @@ from rdflib import Dataset, Graph
 
 from emkg import build, paths
 
+# Headless Chromium fixtures (browser_page, open_browser) for the browser tests.
+pytest_plugins = ("browser",)
+
 
 @pytest.fixture(scope="session")
 def project_root() -> Path:
