@@ -206,7 +206,7 @@ class FrontApp:
 
 def bound_text(engine: EndpointEngine, entry: QueryEntry, bindings: Mapping[str, Term]) -> str:
     """The text of ``entry`` with ``bindings`` as the endpoint engine sends it."""
-    return engine.query_text(entry.text, bindings)
+    return engine.query_text(entry.text_for(bindings), bindings)
 
 
 def entry_json(entry: QueryEntry) -> dict[str, Any]:
