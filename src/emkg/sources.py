@@ -388,8 +388,7 @@ def check_quotes(graph: Graph, registry: Registry) -> list[QuoteProblem]:
                 cited,
                 cited,
                 None,
-                f"no registered text for the source <{cited}> in "
-                f"{registry.folder / REGISTRY_FILE}",
+                f"no registered text for <{cited}> in {registry.folder / REGISTRY_FILE}",
                 "add a row for it to sources.tsv (id as doi:, pmid:, pmcid: or url:, and the "
                 "text file beside it), or choose the folder with --sources DIR",
             )
