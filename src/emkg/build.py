@@ -31,7 +31,7 @@ from rdflib.term import Node
 
 from emkg import __version__, paths
 from emkg.catalogue_rdf import catalogue_turtle
-from emkg.errors import InputError
+from emkg.errors import InputError, describe_os_error
 from emkg.rdfio import default_dir_mode, parse_into
 from emkg.skolem import stable_dataset
 
@@ -365,11 +365,11 @@ def build(out_dir: Path | None = None) -> BuildReport:
     try:
         _write_folder_atomically(out, files)
     except OSError as exc:
+        what, hint = describe_os_error(exc)
         raise InputError(
-            f"cannot write the release: {exc.strerror or exc}",
+            f"cannot write the release: {what}",
             path=out,
-            hint="choose an output folder you may write to, on a disk with free space "
-            "(--out); the previous release, if any, is unchanged",
+            hint=f"{hint} (--out); the previous release, if any, is unchanged",
         ) from exc
     return report
 
