@@ -11,6 +11,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "reason",
     "docs",
     "load",
+    "htmlreport",
     "serve",
     "validate",
 )
