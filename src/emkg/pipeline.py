@@ -5,7 +5,8 @@ leaves every output in the release folder:
 
 * the release files of :mod:`emkg.build`;
 * ``validation.txt``: the SHACL report with the completeness score per case;
-* ``cq01-<therapy>.csv`` and ``.json``: "EM sites found after <therapy>".
+* ``cq01-<therapy>.csv`` and ``.json``: "EM sites found after <therapy>";
+* ``emkg-report.html``: the HTML report (``emkg report``) of the release just built.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from emkg.build import BuildReport, build
 from emkg.catalogue import load_catalogue
 from emkg.engines import OxigraphEngine
 from emkg.formats import render
+from emkg.htmlreport.data import collect
+from emkg.htmlreport.page import write_report
 from emkg.rdfio import atomic_write_text
 from emkg.report import ReportBuilder
 from emkg.results import ResultTable
@@ -27,6 +30,8 @@ from emkg.validate import Validation, validate_files
 FIRST_QUESTION = "cq01"
 #: the columns shown on the terminal; the files hold all of them
 SUMMARY_COLUMNS = ("patientLabel", "siteLabel", "methodLabel", "source")
+#: the HTML report written beside the release files
+REPORT_NAME = "emkg-report.html"
 
 
 @dataclass
@@ -55,7 +60,8 @@ def run_main_job(out: Path | None, therapy: str) -> MainJob:
     csv_path, json_path = dist / f"{stem}.csv", dist / f"{stem}.json"
     atomic_write_text(csv_path, render(answer, "csv"))
     atomic_write_text(json_path, render(answer, "json"))
-    outputs = [dist / name for name in sorted(release.files)] + [report, csv_path, json_path]
+    html = write_report(dist / REPORT_NAME, collect(engine))
+    outputs = [dist / name for name in sorted(release.files)] + [report, csv_path, json_path, html]
     return MainJob(release, validation, answer, outputs)
 
 

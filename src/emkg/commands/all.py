@@ -17,7 +17,8 @@ def register(sub: Any) -> None:
         description=(
             "Build the release into dist/, validate the curated graph against the shapes and "
             "answer competency question 1 (EM sites found after a therapy) on the embedded "
-            "store; then list where the outputs are. Exit 1 when the graph has violations."
+            "store; write the HTML report (emkg report) of the release; then list where the "
+            "outputs are. Exit 1 when the graph has violations."
         ),
     )
     p.add_argument("--out", type=Path, default=None, help="release folder (default: dist/)")

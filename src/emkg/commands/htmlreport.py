@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-DEFAULT_NAME = "emkg-report.html"
+DEFAULT_NAME = "emkg-report.html"  # the name emkg all gives it too (emkg.pipeline.REPORT_NAME)
 
 
 def register(sub: Any) -> None:

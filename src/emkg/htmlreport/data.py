@@ -43,7 +43,10 @@ TIMELINE_VIEWS: tuple[str, ...] = (
 COHORT_QUESTIONS: tuple[str, ...] = ("cq13", "cq04", "cq15")
 #: the competency questions the page answers for a therapy chosen on it, with the parameter
 #: that names the therapy
-CHOSEN_THERAPY_QUESTIONS: tuple[tuple[str, str], ...] = (("cq01", "therapy"), ("cq02", "therapyClass"))
+CHOSEN_THERAPY_QUESTIONS: tuple[tuple[str, str], ...] = (
+    ("cq01", "therapy"),
+    ("cq02", "therapyClass"),
+)
 #: the timeline query whose colour classes are also offered as therapies for CQ1
 THERAPY_CLASSES_VIEW = "therapy-classes"
 #: CQ2 is also answered for CQ13's agent class: its rows are the findings behind CQ13's cells
@@ -104,7 +107,10 @@ class ReportData:
         """The rows of one packed table as dicts of strings (for tests and benchmarks)."""
         t = self.tables[table]
         return [
-            {c: (None if v is None else self.strings[v]) for c, v in zip(t["columns"], row, strict=True)}
+            {
+                c: (None if v is None else self.strings[v])
+                for c, v in zip(t["columns"], row, strict=True)
+            }
             for row in t["rows"]
         ]
 
@@ -164,7 +170,7 @@ def collect(
         entry = catalogue.get(qid)
         param = entry.param(name)
         offered = [param.default, *param.examples] if param.default else list(param.examples)
-        terms = [resolver.resolve(param, raw) for raw in offered]
+        terms: list[Term | None] = [resolver.resolve(param, raw) for raw in offered]
         if qid == "cq01":
             terms += colour_classes
         if qid == "cq02":
@@ -175,7 +181,9 @@ def collect(
             key = f"{entry.id}|{term}"
             bindings = {**resolver.bindings(entry, {}), name: term}
             tables[key] = packer.table(entry, [run_bound(entry, bindings, engine)])
-            options.append({"term": str(term), "label": labels.get(str(term), str(term)), "table": key})
+            options.append(
+                {"term": str(term), "label": labels.get(str(term), str(term)), "table": key}
+            )
         choices[entry.id] = options
 
     patient_list = [str(p) for p in chosen] if chosen is not None else []

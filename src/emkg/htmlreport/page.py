@@ -25,8 +25,8 @@ def _asset(name: str) -> str:
 def render_page(data: ReportData, title: str = "emkg report") -> str:
     """The whole page as text (deterministic: the same data gives the same bytes)."""
     payload = json.dumps(data.as_json(), ensure_ascii=False, separators=(",", ":"))
-    payload = payload.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace(
-        "\u2029", "\\u2029"
+    payload = (
+        payload.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     )
     css, js = _asset("report.css"), _asset("report.js")
     for text in (css, js):

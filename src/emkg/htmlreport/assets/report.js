@@ -203,7 +203,7 @@
   function doiLink(src) {
     var m = sources.get(src) || { doi: null };
     var doi = m.doi || (/^https:\/\/doi\.org\/(.+)$/.exec(src) || [])[1];
-    if (!doi) return h("span", null, src);
+    if (!doi) return /^https?:\/\//.test(src || "") ? h("a", { href: src, rel: "noopener noreferrer", target: "_blank" }, src) : h("span", null, src || "");
     return h("a", { href: "https://doi.org/" + doi, rel: "noopener noreferrer", target: "_blank", "class": "doi" }, "doi:" + doi);
   }
 
