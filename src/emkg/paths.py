@@ -79,11 +79,12 @@ def default_dist() -> Path:
 
 
 def seeds_dir() -> Path | None:
-    """The shared source texts, or None where they are not present.
+    """The folder of source texts (with its sources.tsv), or None where it is not present.
 
-    ``EMKG_SEEDS`` wins; otherwise ``../shared/seeds`` beside the checkout.
+    ``EMKG_SOURCES`` wins (``EMKG_SEEDS``, its older name, next); otherwise ``../shared/seeds``
+    beside the checkout. ``emkg check --sources DIR`` overrides all three.
     """
-    env = os.environ.get("EMKG_SEEDS")
+    env = os.environ.get("EMKG_SOURCES") or os.environ.get("EMKG_SEEDS")
     cand = Path(env) if env else project_root().parent / "shared" / "seeds"
     return cand if cand.is_dir() else None
 
