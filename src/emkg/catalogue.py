@@ -53,7 +53,11 @@ from emkg.sparqltext import (
 if TYPE_CHECKING:
     from rdflib import Literal, URIRef
 
-KINDS: dict[str, str] = {"cq": "competency question", "qc": "quality check"}
+KINDS: dict[str, str] = {
+    "cq": "competency question",
+    "qc": "quality check",
+    "export": "export table",
+}
 PARAM_TYPES: tuple[str, ...] = ("class", "term", "iri", "string", "integer", "decimal", "boolean")
 _TOP_KEYS = ("id", "title", "description", "param", "keywords", "columns")
 _PARAM_KEYS = ("type", "of", "example", "description")

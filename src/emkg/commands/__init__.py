@@ -12,5 +12,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "docs",
     "load",
     "serve",
+    "export",
     "validate",
 )
