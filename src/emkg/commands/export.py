@@ -47,22 +47,23 @@ def run(args: argparse.Namespace) -> int:
         print(line, flush=True)
 
     started = time.monotonic()
-    store = open_release_store(args.release)
-    loaded = time.monotonic()
-    say(f"loaded the release in {loaded - started:.1f} s")
-    if args.what == "phenopackets":
-        from emkg.export.phenopackets import write_packets
+    with open_release_store(args.release) as store:
+        loaded = time.monotonic()
+        say(f"loaded the release in {loaded - started:.1f} s")
+        if args.what == "phenopackets":
+            from emkg.export.phenopackets import write_packets
 
-        packets = write_packets(store, args.out, log=say)
-        took = time.monotonic() - loaded
-        say(f"wrote {packets.count} phenopackets to {packets.folder} in {took:.1f} s")
-    else:
-        from emkg.export.tables import write_tables
+            packets = write_packets(store, args.out, log=say)
+            took = time.monotonic() - loaded
+            say(f"wrote {packets.count} phenopackets to {packets.folder} in {took:.1f} s")
+        else:
+            from emkg.export.tables import write_tables
 
-        tables = write_tables(store, args.out, parquet=False if args.no_parquet else None, log=say)
-        kinds = "CSV and Parquet" if tables.parquet else "CSV"
-        say(
-            f"wrote {len(tables.counts)} tables ({kinds}) and dictionary.csv to "
-            f"{tables.folder} in {time.monotonic() - loaded:.1f} s"
-        )
+            no_parquet = args.no_parquet
+            tables = write_tables(store, args.out, parquet=False if no_parquet else None, log=say)
+            kinds = "CSV and Parquet" if tables.parquet else "CSV"
+            say(
+                f"wrote {len(tables.counts)} tables ({kinds}) and dictionary.csv to "
+                f"{tables.folder} in {time.monotonic() - loaded:.1f} s"
+            )
     return 0

@@ -11,9 +11,11 @@ patient, and written with protobuf's JSON printer. What goes where (README, "Phe
   there is one). The age the source gives becomes the onset of the event it is given at.
 * ``phenotypicFeatures``: one per extramedullary finding that was looked at: ``type`` is the
   UBERON site, ``excluded`` when looked for and absent; the methods that showed it, its status
-  (when not simply present) and side are ``modifiers``; its place in the timeline and the
-  time the source gives (offset from an anchor event, in the source's words) are in
-  ``description``; its quotes are ``evidence``.
+  (when not simply present or absent) and side are ``modifiers``; ``excluded`` also for a
+  resolved finding or a pseudoprogression (no disease seen at that look); its quotes are
+  ``evidence``. Its place in the timeline and the time the source gives (offset from an
+  anchor event, in the source's words) are in a note of ``metaData.externalReferences``
+  naming the finding (the Phenopackets tools' JSON Schema refuses a feature description).
 * ``medicalActions``: per therapy line in timeline order, one ``therapeuticRegimen`` action
   naming the line (its IRI and label) with its intent, response and adverse events, followed
   by one action per component: a ``procedure`` for transplants, radiotherapy and care
@@ -259,13 +261,24 @@ class Builder:
         age = iso_age(patient.get("ageInYears"), patient.get("ageDuration"))
         if age is None:
             return None
+        self._age_placed = True
         return self.pp.TimeElement(age=self.pp.Age(iso8601duration=age))
+
+    def _age_note(self, patient: Row) -> None:
+        """The age, where it is given at an event that has no place for an onset."""
+        age = iso_age(patient.get("ageInYears"), patient.get("ageDuration"))
+        event = patient.get("ageAtEvent")
+        if self._age_placed or age is None or not event:
+            return
+        label = (self.t.events.get(event) or {}).get("eventLabel") or compact(event)
+        self._note(event, f"age {age} at '{label}'; {self.when(event)}")
 
     # the packet ----------------------------------------------------------------------
     def packet(self, patient: Row) -> dict[str, Any]:
         pp = self.pp
         self._used: set[str] = set()
         self._notes: list[Any] = []
+        self._age_placed = False
         iri = str(patient["patient"])
         mine = self.t.by_patient.get(iri, {})
         packet = pp.Phenopacket(id=packet_id(iri))
@@ -304,6 +317,7 @@ class Builder:
         for line in sorted(mine.get("therapy-lines", []), key=_seq):
             self._line(packet, line, outcomes_by_line.get(str(line["line"]), []))
 
+        self._age_note(patient)
         self._meta(packet, patient)
         return self._json(packet)
 
@@ -352,7 +366,9 @@ class Builder:
         feature = packet.phenotypic_features.add(
             type=self.term(finding["site"], finding["siteLabel"], ())
         )
-        feature.excluded = status == ABSENT
+        # excluded: looked for and no leukemic involvement seen at this look (absent, resolved,
+        # pseudoprogression); the status itself stays as a modifier
+        feature.excluded = finding["diseaseFound"] == "false"
         if status and status not in (PRESENT, ABSENT):
             feature.modifiers.append(self.term(status, finding["statusLabel"], OTHER_PREFIXES))
         if finding["laterality"]:
@@ -369,7 +385,10 @@ class Builder:
         if finding["subclinical"] == "true":
             words.append("subclinical")
         words.append(self.when(node))
-        feature.description = "; ".join(words)
+        # the JSON Schema of the Phenopackets tools refuses a feature's description (the
+        # protobuf schema has one): the words and the time go to a note naming the finding
+        place = f"phenotypic feature {len(packet.phenotypic_features)}"
+        self._note(node, f"{place}: " + "; ".join(words))
         onset = self.onset(node, patient)
         if onset is not None:
             feature.onset.CopyFrom(onset)

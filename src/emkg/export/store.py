@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import shutil
+import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,8 +20,13 @@ RELEASE_NQUADS = "emkg.nq"
 COLUMNS_FILE = "columns.tsv"
 
 
-def open_release_store(release: Path | None) -> ox.Store:
-    """The release in ``release`` (default ``dist/``) as a pyoxigraph store, built if missing."""
+@contextmanager
+def open_release_store(release: Path | None) -> Iterator[ox.Store]:
+    """The release in ``release`` (default ``dist/``, built if missing) as a pyoxigraph store.
+
+    The N-Quads are bulk-loaded into an on-disk store in a temporary folder (memory stays
+    flat at any size), removed when the block ends.
+    """
     folder = Path(release) if release is not None else paths.default_dist()
     nquads = folder / RELEASE_NQUADS
     if not nquads.is_file():
@@ -31,12 +38,17 @@ def open_release_store(release: Path | None) -> ox.Store:
         from emkg import build
 
         build.build(folder)
-    store = ox.Store()
+    work = Path(tempfile.mkdtemp(prefix="emkg-export-store-"))
     try:
-        store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
-    except (SyntaxError, OSError) as exc:
-        raise InputError(f"cannot load the release: {exc}", path=nquads) from exc
-    return store
+        store = ox.Store(str(work))
+        try:
+            store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+        except (SyntaxError, OSError) as exc:
+            raise InputError(f"cannot load the release: {exc}", path=nquads) from exc
+        yield store
+        del store
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def export_queries() -> list[QueryEntry]:
