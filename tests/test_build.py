@@ -137,13 +137,14 @@ def test_assemble_raises_input_error_with_line(tmp_path: Path) -> None:
     assert info.value.line == 3
 
 
-def test_other_files_in_the_release_folder_are_kept(tmp_path: Path) -> None:
+def test_the_release_folder_holds_only_what_the_build_made(tmp_path: Path) -> None:
     out = tmp_path / "dist"
     out.mkdir()
-    (out / "notes.txt").write_text("keep me")
-    build.build(out)
-    assert (out / "notes.txt").read_text() == "keep me"
-    assert (out / "emkg.trig").is_file()
+    (out / "validation.txt").write_text("Result: the graph conforms (stale)")
+    (out / "notes.txt").write_text("from an earlier day")
+    report = build.build(out)
+    assert {p.name for p in out.iterdir()} == set(report.files)
+    assert [p.name for p in tmp_path.iterdir()] == ["dist"], "staging folders left behind"
 
 
 def test_release_files_get_ordinary_permissions(release: Path) -> None:

@@ -244,7 +244,7 @@ def test_stray_query_files_are_refused(tmp_path: Path) -> None:
     write(tmp_path, GOOD)
     (tmp_path / "qc").mkdir()
     (tmp_path / "elsewhere.rq").write_text(GOOD, encoding="utf-8")
-    with pytest.raises(InputError, match="outside queries/cq and queries/qc"):
+    with pytest.raises(InputError, match="outside queries/cq and queries/qc and queries/view"):
         load_catalogue(tmp_path)
 
 

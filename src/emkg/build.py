@@ -9,15 +9,14 @@ The release (default ``dist/``) holds:
   that a store user can find the questions with SPARQL (:mod:`emkg.catalogue_rdf`);
 * ``void.ttl``: a VoID/DCAT description of the dataset with its version, counts and files.
 
-The whole folder is written next to the target and swapped in at the end, so a failed
-build leaves the previous release untouched.
+The whole folder is written next to the target and swapped in at the end (:mod:`emkg.swap`),
+so a failed build leaves the previous release untouched, and the folder holds only what the
+build made.
 """
 
 from __future__ import annotations
 
 import hashlib
-import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,10 +25,10 @@ import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, VOID, XSD
 
-from emkg import __version__, paths
+from emkg import __version__, paths, swap
 from emkg.catalogue_rdf import catalogue_turtle
 from emkg.errors import InputError, describe_os_error
-from emkg.rdfio import default_dir_mode, parse_into
+from emkg.rdfio import parse_into
 
 EMKG = Namespace("https://w3id.org/emkg/ontology#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
@@ -250,14 +249,29 @@ def serialize_release(ds: Dataset) -> tuple[dict[str, bytes], BuildReport]:
     return files, report
 
 
-def build(out_dir: Path | None = None) -> BuildReport:
-    """Assemble and write the release to ``out_dir`` (default ``dist/``) atomically."""
-    out = Path(out_dir) if out_dir is not None else paths.default_dist()
-    ds = assemble()
+def build_into(folder: Path, dataset: Dataset | None = None) -> BuildReport:
+    """Write the release files into ``folder`` (an empty staging folder); no swap."""
+    ds = dataset if dataset is not None else assemble()
     files, report = serialize_release(ds)
-    report.out_dir = out
+    report.out_dir = folder
+    for name, data in files.items():
+        (folder / name).write_bytes(data)  # a plain write: umask-default permissions
+    return report
+
+
+def build(out_dir: Path | None = None) -> BuildReport:
+    """Assemble and write the release to ``out_dir`` (default ``dist/``) atomically.
+
+    The folder is written beside ``out_dir`` and swapped in whole (see :mod:`emkg.swap`): it
+    then holds only what this build made, and a failed build leaves the previous release.
+    """
+    out = (Path(out_dir) if out_dir is not None else paths.default_dist()).resolve()
+    swap.recover(out)
+    ds = assemble()
+    folder = swap.staging(out)
     try:
-        _write_folder_atomically(out, files)
+        report = build_into(folder, ds)
+        swap.publish(folder, out)
     except OSError as exc:
         what, hint = describe_os_error(exc)
         raise InputError(
@@ -265,39 +279,7 @@ def build(out_dir: Path | None = None) -> BuildReport:
             path=out,
             hint=f"{hint} (--out); the previous release, if any, is unchanged",
         ) from exc
+    finally:
+        swap.discard(folder)
+    report.out_dir = out
     return report
-
-
-def _write_folder_atomically(out: Path, files: dict[str, bytes]) -> None:
-    """Write ``files`` into ``out``: built beside it, then swapped in by rename.
-
-    Other files already in ``out`` (documentation, a store) are carried over.
-    """
-    out = out.resolve()
-    parent = out.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    if out.exists() and not out.is_dir():
-        raise InputError("output path exists and is not a folder", path=out)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.build-", dir=parent))
-    tmp.chmod(default_dir_mode())
-    old = parent / f".{out.name}.old-{tmp.name.rsplit('-', 1)[-1]}"
-    try:
-        if out.is_dir():
-            for item in out.iterdir():
-                if item.name not in files:
-                    target = tmp / item.name
-                    if item.is_dir():
-                        shutil.copytree(item, target, symlinks=True)
-                    else:
-                        shutil.copy2(item, target)
-        for name, data in files.items():
-            (tmp / name).write_bytes(data)  # a plain write: umask-default permissions
-        if out.is_dir():
-            out.rename(old)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old.exists() and not out.exists():
-            old.rename(out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
