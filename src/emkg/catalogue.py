@@ -57,8 +57,8 @@ if TYPE_CHECKING:
 KINDS: dict[str, str] = {
     "cq": "competency question",
     "qc": "quality check",
-    "export": "export table",
     "view": "report view",
+    "export": "export table",
 }
 PARAM_TYPES: tuple[str, ...] = ("class", "term", "iri", "string", "integer", "decimal", "boolean")
 _TOP_KEYS = ("id", "title", "description", "param", "keywords", "columns")

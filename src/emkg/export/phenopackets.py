@@ -48,7 +48,7 @@ import pyoxigraph as ox
 from emkg import __version__
 from emkg.catalogue import QueryEntry
 from emkg.errors import InputError
-from emkg.export.store import export_queries, replace_folder, rows
+from emkg.export.store import export_queries, replace_folder, rows, table_name
 from emkg.prefixes import PREFIXES, compact
 
 Out = Callable[[str], None]
@@ -120,7 +120,7 @@ class Tables:
 
 
 def read_tables(store: ox.Store) -> Tables:
-    entries: dict[str, QueryEntry] = {e.id: e for e in export_queries()}
+    entries: dict[str, QueryEntry] = {table_name(e): e for e in export_queries()}
     missing = [n for n in NEEDED if n not in entries]
     if missing:
         raise InputError(f"queries/export/ lacks {', '.join(missing)}")

@@ -51,9 +51,22 @@ def open_release_store(release: Path | None) -> Iterator[ox.Store]:
         shutil.rmtree(work, ignore_errors=True)
 
 
+#: the ids of export queries start with this; the table is named by the rest
+TABLE_PREFIX = "table-"
+
+
+def table_name(entry: QueryEntry) -> str:
+    """``table-patients`` -> ``patients``: the name of the table a query makes."""
+    return entry.id.removeprefix(TABLE_PREFIX)
+
+
 def export_queries() -> list[QueryEntry]:
-    """The saved queries of ``queries/export/``, sorted by id."""
-    return load_catalogue().of_kind("export")
+    """The saved queries of ``queries/export/``, sorted by id; each id is ``table-<name>``."""
+    entries = load_catalogue().of_kind("export")
+    for entry in entries:
+        if not entry.id.startswith(TABLE_PREFIX):
+            raise InputError(f"export query ids start with {TABLE_PREFIX!r}", path=entry.path)
+    return entries
 
 
 def solutions(store: ox.Store, entry: QueryEntry) -> ox.QuerySolutions:
@@ -119,7 +132,7 @@ def read_columns(entries: list[QueryEntry]) -> list[Column]:
             )
         columns.append(col)
     listed = [(c.table, c.name) for c in columns]
-    expected = [(e.id, c) for e in entries for c in e.columns]
+    expected = [(table_name(e), c) for e in entries for c in e.columns]
     if sorted(listed) != sorted(expected) or len(set(listed)) != len(listed):
         missing = sorted(set(expected) - set(listed))
         extra = sorted(set(listed) - set(expected))

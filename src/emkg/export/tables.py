@@ -36,6 +36,7 @@ from emkg.export.store import (
     replace_folder,
     rows,
     solutions,
+    table_name,
 )
 from emkg.prefixes import compact, expand_curie
 
@@ -180,12 +181,13 @@ def write_tables(
     try:
         counts: dict[str, int] = {}
         for entry in entries:
-            path = staging / f"{entry.id}.csv"
+            name = table_name(entry)
+            path = staging / f"{name}.csv"
             solutions(store, entry).serialize(output=str(path), format=ox.QueryResultsFormat.CSV)
-            counts[entry.id] = _count_rows(path)
+            counts[name] = _count_rows(path)
             if want_parquet:
-                _write_parquet(path, by_table[entry.id])
-            log(f"  {entry.id}: {counts[entry.id]} rows")
+                _write_parquet(path, by_table[name])
+            log(f"  {name}: {counts[name]} rows")
         with (staging / DICTIONARY).open("w", encoding="utf-8", newline="") as fh:
             fields = ["table", "column", "type", "pandas_dtype", "property", "meaning"]
             writer = csv.DictWriter(fh, fieldnames=[*fields, "allowed_values"])
