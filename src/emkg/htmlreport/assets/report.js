@@ -663,7 +663,7 @@
     rowKeys.forEach(function (r) {
       var tr = h("tr", null, h("th", { scope: "row", "class": "row", title: r.key }, r.label));
       colKeys.forEach(function (c) {
-        var v = cellOf(r.key, c.key), n = v ? v.n : 0, sh = shade(n, max);
+        var v = cellOf(r.key, c.key), n = v ? v.n : 0, sh = v && v.shade ? v.shade : shade(n, max);
         var td = h("td", { "class": "cell", style: "background:" + sh.bg + ";color:" + sh.ink, "data-row": r.key, "data-col": c.key,
                            title: r.label + " \u00d7 " + c.label + ": " + n + " " + what + (v && v.sources ? "\n" + Array.from(v.sources).map(function (x) { var m = sources.get(x); return m && m.doi ? "doi:" + m.doi : x; }).join("\n") : "") }, n ? String(n) : "\u00b7");
         if (n) {
@@ -804,7 +804,12 @@
       if (!c) { c = { n: 0, nodes: new Map(), sources: new Set() }; cells.set(k, c); }
       if (!c.nodes.has(r.node)) { c.nodes.set(r.node, r); c.n++; }
       c.sources.add(r.source);
+      if (r.how && r.how.indexOf("not reported") < 0) c.missing = true;
     });
+    // every case drawn is a row, also one that lacks nothing; a cell whose nodes the source
+    // states as not reported is grey, one with an element not in the graph is blue
+    visiblePatients().forEach(function (p) { if (!rk.has(p.iri)) rk.set(p.iri, p.label); });
+    cells.forEach(function (c) { if (!c.missing) c.shade = { bg: "#e0e0e0", ink: "#111" }; });
     var keys = function (m) { return sortedBy(Array.from(m.entries()).map(function (e) { return { key: e[0], label: e[1] }; }), function (x) { return x.label.toLowerCase(); }); };
     renderMatrix(byId("completeness-matrix"), keys(rk), keys(ck), function (r, c) { return cells.get(r + "\u0000" + c); }, function (r, c) {
       var cell = cells.get(r.key + "\u0000" + c.key);
@@ -878,7 +883,7 @@
   renderLegend();
   explain("site-agent-explain", CQ13, "Cells count patients (sum over publications); select a cell for the findings behind it.");
   explain("method-site-explain", CQ4, "Cells count findings; select a cell for the findings and their quotes.");
-  explain("completeness-explain", CQ15, "Cells count the nodes lacking an element; select a cell for the nodes.");
+  explain("completeness-explain", CQ15, "Cells count the nodes lacking an element: blue where the graph lacks it, grey where the source states it is not reported; a case that lacks nothing has an empty row. Select a cell for the nodes.");
   renderAll();
   byId("origin").textContent = "emkg " + D.emkgVersion + "; data: " + D.origin + "; " + fmt(patients.size) + " patients, " + fmt(events.size) + " events drawn.";
   var took = performance.now() - started;
