@@ -35,6 +35,8 @@ from emkg.errors import RemoteError
 
 USER_AGENT = f"emkg/{__version__}"
 RETRY_STATUSES: frozenset[int] = frozenset({429, 502, 503, 504})
+#: answers of a gateway, not of the server: the request may still be running behind it
+GATEWAY_STATUSES: frozenset[int] = frozenset({502, 504})
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
@@ -292,6 +294,7 @@ class HttpClient:
         """
         attempts = self.retry.attempts if repeatable else 1
         last = ""
+        answered = True
         for attempt in range(1, attempts + 1):
             try:
                 resp = self._send(method, url, body, headers or {})
@@ -299,10 +302,12 @@ class HttpClient:
                 raise
             except (OSError, http.client.HTTPException) as exc:
                 last = _describe(exc)
+                answered = False
             else:
                 if resp.status in accept:
                     return resp
                 last = f"HTTP {resp.status}: {resp.text() or '(empty answer)'}"
+                answered = resp.status not in GATEWAY_STATUSES
                 if resp.status not in RETRY_STATUSES:
                     break
             if attempt < attempts:
@@ -310,4 +315,4 @@ class HttpClient:
                 self.log(f"{what}: {last}; trying again in {delay:g} s")
                 self.sleep(delay)
         tried = f" (tried {attempts} times)" if attempts > 1 else ""
-        raise RemoteError(f"{what} at {redact(url)} failed: {last}{tried}")
+        raise RemoteError(f"{what} at {redact(url)} failed: {last}{tried}", answered=answered)
