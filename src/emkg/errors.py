@@ -88,9 +88,21 @@ class RemoteError(EmkgError):
 
     exit_code = 4
 
-    def __init__(self, message: str, *, hint: str | None = None, answered: bool = True) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        answered: bool = True,
+        status: int | None = None,
+        tried: int = 1,
+        last: str = "",
+    ) -> None:
         super().__init__(message, hint=hint)
         self.answered = answered
+        self.status = status  # the HTTP status of the last answer, None when none came
+        self.tried = tried
+        self.last = last or message
 
 
 _OS_ERRORS: dict[int, tuple[str, str]] = {

@@ -41,10 +41,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from emkg import build, paths
+from emkg import build, paths, swap
 from emkg.errors import InputError, RemoteError
 from emkg.gsp import SparqlServer, iri
-from emkg.loadlock import LoadLock
+from emkg.loadlock import ACTIVE_RUNS, LoadLock
 
 GRAPH_BASE = build.GRAPH_BASE
 STAGING_BASE = "https://w3id.org/emkg/staging/"
@@ -91,6 +91,7 @@ def release_graphs(dist: Path | None = None, *, log: Log = print) -> list[Releas
     Builds the release first when ``emkg.nq`` is missing; warns when a source file is newer.
     """
     out = Path(dist) if dist is not None else paths.default_dist()
+    swap.recover(out, log=log)
     nq = out / RELEASE_FILE
     if not nq.is_file():
         log(f"{nq} is missing: building the release first")
@@ -226,7 +227,13 @@ class Loader:
         try:
             self._load_locked(graphs, report, prune=prune, clean_staging=clean_staging)
         finally:
-            if not self._keep_lock:
+            if self._keep_lock:
+                ACTIVE_RUNS.discard(report.run_id)
+                try:
+                    lock.keep("a swap the server may still be running")
+                except RemoteError as exc:
+                    self.log(f"warning: could not mark the load lock as kept ({exc})")
+            else:
                 failure = lock.release()
                 if failure:
                     self.log(

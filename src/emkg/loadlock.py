@@ -17,10 +17,13 @@ The holder removes its claim when the load ends, however it ends, except when a 
 sent may still be running on the server (then the store is not quiet, and the message says
 so).
 
-A claim left by a load that died (a killed process, a lost machine) keeps the lock: every
-later load is refused with its owner and time. When you know that load is gone, break the
-lock with ``emkg load ... --break-lock`` (it removes every claim, then loads), or by hand:
-``DROP SILENT GRAPH <https://w3id.org/emkg/lock>``.
+A claim whose load is known to be gone is removed by the next load, which says so: the claim
+names a process of this machine that no longer runs, or a load of this very process that
+has ended (its release failed because the server was unreachable). A claim from another
+machine, and a claim *kept* on purpose (a swap the server may still be running), keep the
+lock: every later load is refused with its owner and time. When you know that load is gone
+and the server idle, break the lock with ``emkg load ... --break-lock`` (it removes every
+claim, then loads), or by hand: ``DROP SILENT GRAPH <https://w3id.org/emkg/lock>``.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import re
 import socket
 import time
 from collections.abc import Callable
@@ -41,6 +45,10 @@ from emkg.gsp import SparqlServer, iri
 LOCK_GRAPH = "https://w3id.org/emkg/lock"
 _OWNER = "https://w3id.org/emkg/lock#owner"
 _SINCE = "https://w3id.org/emkg/lock#since"
+_KEPT = "https://w3id.org/emkg/lock#kept"
+_OWNER_PROCESS = re.compile(r"@(?P<host>[^ ]+) pid (?P<pid>\d+),")
+#: the runs of this process that are loading now
+ACTIVE_RUNS: set[str] = set()
 POLL_SECONDS = 2.0
 
 Log = Callable[[str], None]
@@ -60,6 +68,25 @@ class Claim:
     run: str
     owner: str
     since: str
+    kept: str = ""
+
+    def gone(self) -> bool:
+        """True when this claim's load is known to have ended (see the module docs)."""
+        if self.kept:
+            return False
+        m = _OWNER_PROCESS.search(self.owner)
+        if m is None or m.group("host") != socket.gethostname():
+            return False
+        pid = int(m.group("pid"))
+        if pid == os.getpid():
+            return self.run not in ACTIVE_RUNS
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
 
     @property
     def key(self) -> tuple[datetime, str]:
@@ -84,17 +111,21 @@ class LoadLock:
 
     def claims(self) -> list[Claim]:
         rows = self.server.select_json(
-            f"SELECT ?c ?owner ?since WHERE {{ GRAPH {iri(LOCK_GRAPH)} {{ "
-            f"?c {iri(_OWNER)} ?owner . OPTIONAL {{ ?c {iri(_SINCE)} ?since }} }} }}",
+            f"SELECT ?c ?owner ?since ?kept WHERE {{ GRAPH {iri(LOCK_GRAPH)} {{ "
+            f"?c {iri(_OWNER)} ?owner . OPTIONAL {{ ?c {iri(_SINCE)} ?since }} "
+            f"OPTIONAL {{ ?c {iri(_KEPT)} ?kept }} }} }}",
             what="reading the load lock",
         )
         found: dict[str, Claim] = {}
         for row in rows:
             run = row.get("c", {}).get("value", "").rsplit("/", 1)[-1]
             claim = Claim(
-                run, row.get("owner", {}).get("value", "?"), row.get("since", {}).get("value", "")
+                run,
+                row.get("owner", {}).get("value", "?"),
+                row.get("since", {}).get("value", ""),
+                row.get("kept", {}).get("value", ""),
             )
-            if run not in found or claim.key < found[run].key:
+            if run not in found or claim.key < found[run].key or claim.kept:
                 found[run] = claim
         return sorted(found.values(), key=lambda c: c.key)
 
@@ -107,10 +138,20 @@ class LoadLock:
             repeatable=True,
         )
 
-    def _withdraw(self) -> None:
+    def _withdraw(self, run: str | None = None) -> None:
+        claim = self.claim_iri if run is None else f"{LOCK_GRAPH}/{run}"
         self.server.update(
-            f"DELETE WHERE {{ GRAPH {iri(LOCK_GRAPH)} {{ {iri(self.claim_iri)} ?p ?o }} }}",
+            f"DELETE WHERE {{ GRAPH {iri(LOCK_GRAPH)} {{ {iri(claim)} ?p ?o }} }}",
             what="releasing the load lock",
+            repeatable=True,
+        )
+
+    def keep(self, why: str) -> None:
+        """Mark the claim as kept on purpose: no later load removes it as gone."""
+        self.server.update(
+            f"INSERT DATA {{ GRAPH {iri(LOCK_GRAPH)} {{ {iri(self.claim_iri)} {iri(_KEPT)} "
+            f"{json.dumps(why)} }} }}",
+            what="keeping the load lock",
             repeatable=True,
         )
 
@@ -118,9 +159,19 @@ class LoadLock:
         """Hold the lock, waiting up to ``wait`` seconds for another load to finish."""
         deadline = time.monotonic() + max(0.0, wait)
         started = time.monotonic()
+        ACTIVE_RUNS.add(self.run_id)
         while True:
             self._claim()
-            claims = self.claims()
+            claims = []
+            for claim in self.claims():
+                if claim.run != self.run_id and claim.gone():
+                    self._withdraw(claim.run)
+                    self.log(
+                        f"removed the load lock of run {claim.run} ({claim.owner}, since "
+                        f"{claim.since}): that load has ended"
+                    )
+                else:
+                    claims.append(claim)
             holder = claims[0] if claims else None
             if holder is not None and holder.run == self.run_id:
                 self.held = True
@@ -128,10 +179,13 @@ class LoadLock:
             self._withdraw()
             other = holder or Claim("?", "another load", "?")
             if time.monotonic() >= deadline:
+                ACTIVE_RUNS.discard(self.run_id)
+                kept = f" (kept on purpose: {other.kept})" if other.kept else ""
                 waited = f" after waiting {wait:g} s" if wait > 0 else ""
                 raise RemoteError(
                     f"the store is being loaded by another emkg load{waited}: run {other.run} "
-                    f"of {other.owner}, since {other.since} (server time); nothing was changed",
+                    f"of {other.owner}, since {other.since} (server time){kept}; nothing was "
+                    "changed",
                     hint="let that load finish and run again (or give --wait SECONDS); if that "
                     "load is gone (killed, its machine lost), break its lock with "
                     "`emkg load ... --break-lock`",
@@ -144,6 +198,7 @@ class LoadLock:
 
     def release(self) -> str | None:
         """Remove this run's claim; the failure message, or None."""
+        ACTIVE_RUNS.discard(self.run_id)
         if not self.held:
             return None
         try:

@@ -48,7 +48,14 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--user", help=f"user name (default: {USER_VAR} or ~/.netrc)")
     p.add_argument("--dist", type=Path, default=None, help="release folder (default: dist/)")
-    p.add_argument("--timeout", type=float, default=120.0, metavar="S", help="seconds per request")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="the most emkg waits for one request, its retries included (default 30 s; give "
+        "more for a very large graph); a line every 5 s says what it is waiting for",
+    )
     p.add_argument(
         "--attempts",
         type=int,
