@@ -7,7 +7,8 @@ and swaps in only when the graph conforms (a failing release is kept beside it a
 
 * the release files of :mod:`emkg.build`;
 * ``validation.txt``: the SHACL report with the completeness score per case;
-* ``cq01-<therapy>.csv`` and ``.json``: "EM sites found after <therapy>".
+* ``cq01-<therapy>.csv`` and ``.json``: "EM sites found after <therapy>";
+* ``emkg-report.html``: the HTML report (``emkg report``) of the release just built.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from emkg.catalogue import load_catalogue
 from emkg.engines import OxigraphEngine
 from emkg.errors import InputError, describe_os_error
 from emkg.formats import render
+from emkg.htmlreport.data import collect
+from emkg.htmlreport.page import write_report
 from emkg.rdfio import atomic_write_text
 from emkg.report import ReportBuilder
 from emkg.results import ResultTable
@@ -31,6 +34,8 @@ from emkg.validate import Validation, validate_files
 FIRST_QUESTION = "cq01"
 #: the columns shown on the terminal; the files hold all of them
 SUMMARY_COLUMNS = ("patientLabel", "siteLabel", "methodLabel", "source")
+#: the HTML report written beside the release files
+REPORT_NAME = "emkg-report.html"
 
 
 @dataclass
@@ -67,7 +72,8 @@ def run_main_job(out: Path | None, therapy: str) -> MainJob:
         stem = f"{entry.id.split('-')[0]}-{_slug(therapy)}"
         atomic_write_text(folder / f"{stem}.csv", render(answer, "csv"))
         atomic_write_text(folder / f"{stem}.json", render(answer, "json"))
-        names = sorted([*release.files, report.name, f"{stem}.csv", f"{stem}.json"])
+        write_report(folder / REPORT_NAME, collect(engine))
+        names = sorted([*release.files, report.name, f"{stem}.csv", f"{stem}.json", REPORT_NAME])
         if validation.conforms:
             swap.publish(folder, target)
             published = target

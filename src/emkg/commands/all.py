@@ -16,11 +16,11 @@ def register(sub: Any) -> None:
         "all",
         help="build the release, validate it and answer CQ1 (the main job)",
         description=(
-            "Build the release, validate the curated graph against the shapes and answer "
-            "competency question 1 (EM sites found after a therapy) on the embedded store, all "
-            "in a staging folder; then swap it in as dist/ and list the outputs. When the "
-            "graph has violations, dist/ keeps the previous release, the new one is kept as "
-            "dist.failed/ and the exit status is 1."
+            "Build the release, validate the curated graph against the shapes, answer "
+            "competency question 1 (EM sites found after a therapy) on the embedded store and "
+            "write the HTML report (emkg report), all in a staging folder; then swap it in as "
+            "dist/ and list the outputs. When the graph has violations, dist/ keeps the "
+            "previous release, the new one is kept as dist.failed/ and the exit status is 1."
         ),
     )
     p.add_argument("--out", type=Path, default=None, help="release folder (default: dist/)")
