@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent
 DATA: dict[str, tuple[str, ...]] = {
     "ontology": ("*.ttl", "imports/*.ttl", "*.xml"),
     "shapes": ("*.ttl",),
-    "queries": ("README.md", "cq/*.rq", "qc/*.rq"),
+    "queries": ("README.md", "cq/*.rq", "qc/*.rq", "view/*.rq"),
     "kg": ("*.ttl",),
 }
 DATA_FILES = ("LICENSE", "LICENSE-DATA.md")
