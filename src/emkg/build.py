@@ -5,6 +5,8 @@ The release (default ``dist/``) holds:
 * ``emkg.ttl`` / ``emkg.nt`` / ``emkg.jsonld``: everything in one graph;
 * ``emkg.trig`` / ``emkg.nq``: one named graph for the ontology and its imports and one
   per source publication (one ``kg/*.ttl`` file each);
+* ``shapes.ttl``: every SHACL shape in one file, and ``ontology.ttl``: the ontology with its
+  imports, the data bundle to validate against (``docs/validating.md``);
 * ``queries.ttl``: the saved queries as SPARQL examples (``sh:SPARQLSelectExecutable``), so
   that a store user can find the questions with SPARQL (:mod:`emkg.catalogue_rdf`);
 * ``void.ttl``: a VoID/DCAT description of the dataset with its version, counts and files.
@@ -32,7 +34,7 @@ from emkg import __version__, paths, swap
 from emkg.catalogue_rdf import catalogue_turtle
 from emkg.errors import InputError, describe_os_error
 from emkg.rdfio import parse_into
-from emkg.skolem import stable_dataset
+from emkg.skolem import stable_dataset, stable_graph
 
 EMKG = Namespace("https://w3id.org/emkg/ontology#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
@@ -53,6 +55,8 @@ _QUAD_FILES = {"emkg.trig", "emkg.nq"}
 #: release files that are not the graph: file name -> media type
 SIDE_FILES: dict[str, str] = {
     "queries.ttl": "text/turtle",  # the saved queries as SPARQL examples (emkg.catalogue_rdf)
+    "shapes.ttl": "text/turtle",  # every SHACL shape of shapes/, in one file
+    "ontology.ttl": "text/turtle",  # the ontology and its imports: the data bundle for SHACL
 }
 
 #: dataset statistics: name -> (class IRI counted, label)
@@ -118,6 +122,19 @@ def assemble(kg: Sequence[Path] | None = None) -> Dataset:
     for path in kg if kg is not None else kg_files():
         parse_into(ds.graph(graph_iri_for(path)), path)
     return ds
+
+
+def shape_files() -> list[Path]:
+    """The SHACL shapes, one file per concern (``shapes/*.ttl``)."""
+    return sorted(paths.shapes_dir().glob("*.ttl"))
+
+
+def shapes_graph() -> Graph:
+    """Every shape of ``shapes/`` in one graph (the release's ``shapes.ttl``)."""
+    graph = Graph()
+    for path in shape_files():
+        parse_into(graph, path)
+    return graph
 
 
 def union_graph(ds: Dataset) -> Graph:
@@ -189,6 +206,13 @@ def _ontology_version_iri(ds: Dataset) -> URIRef:
     return ONTOLOGY_IRI
 
 
+#: the dataset has no single licence: each named graph (void:subset) states its own
+DATASET_RIGHTS = (
+    "Licences differ by named graph; each void:subset states its dcterms:license or, where "
+    "its source states none, its dcterms:rights (what is redistributed). The emkg ontology "
+    "and curated statements are CC BY 4.0; quotations keep the licence of their source; the "
+    "UBERON import is CC BY 3.0. See LICENSE-DATA.md."
+)
 IANA_MEDIA = "https://www.iana.org/assignments/media-types/"
 SHA256 = SPDX.checksumAlgorithm_sha256
 DCAT_VERSION = URIRef("http://www.w3.org/ns/dcat#version")  # DCAT 3
@@ -217,8 +241,7 @@ def void_description(
     g.add((d, RDF.type, VOID.Dataset))
     g.add((d, RDF.type, DCAT.Dataset))
     g.add((d, DCTERMS.title, Literal("emkg: extramedullary B-ALL knowledge graph", lang="en")))
-    for licence in dataset_licences(ds):
-        g.add((d, DCTERMS.license, licence))
+    g.add((d, DCTERMS.rights, Literal(DATASET_RIGHTS, lang="en")))
     g.add((d, DCTERMS.hasVersion, Literal(__version__)))
     g.add((d, DCAT_VERSION, Literal(__version__)))
     g.add((d, OWL.versionInfo, Literal(__version__)))
@@ -237,6 +260,8 @@ def void_description(
         g.add((sub, VOID.triples, Literal(n, datatype=XSD.integer)))
         for stated in ds.graph(sub).objects(None, DCTERMS.license):
             g.add((sub, DCTERMS.license, stated))
+        for rights in ds.graph(sub).objects(None, DCTERMS.rights):
+            g.add((sub, DCTERMS.rights, rights))
     for name, data in sorted(files.items()):
         dist = URIRef(f"https://w3id.org/emkg/dataset/{name}")
         g.add((d, DCAT.distribution, dist))
@@ -251,18 +276,6 @@ def void_description(
         digest = hashlib.sha256(data).hexdigest()
         g.add((checksum, SPDX.checksumValue, Literal(digest, datatype=XSD.hexBinary)))
     return g
-
-
-def dataset_licences(ds: Dataset) -> list[URIRef]:
-    """The licences the curated sources declare (``dcterms:license`` in ``kg/``), sorted."""
-    found = {
-        o
-        for g in ds.graphs()
-        if g.identifier != ONTOLOGY_GRAPH
-        for o in g.objects(None, DCTERMS.license)
-        if isinstance(o, URIRef)
-    }
-    return sorted(found)
 
 
 def jsonld_context() -> dict[str, str]:
@@ -345,6 +358,10 @@ def serialize_release(ds: Dataset) -> tuple[dict[str, bytes], BuildReport]:
             data = ("\n".join(lines) + "\n").encode("utf-8")
         files[name] = data
     files["queries.ttl"] = catalogue_turtle()
+    files["shapes.ttl"] = stable_graph(shapes_graph()).serialize(format="turtle", encoding="utf-8")
+    files["ontology.ttl"] = _sorted_graph(stable.graph(ONTOLOGY_GRAPH), stable).serialize(
+        format="turtle", encoding="utf-8"
+    )
     store = _oxigraph_store(files["emkg.nq"])
     counts = dataset_counts(store)
     graphs = graph_counts(store)
