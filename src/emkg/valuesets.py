@@ -109,11 +109,13 @@ def check_value_sets(
                     f"{_short(first)}",
                 )
             )
+    sets = value_sets(ontology)
     for shape_path in shape_paths:
         shapes = Graph().parse(shape_path, format="turtle")
-        sets = value_sets(ontology)
         for shape, cls in shapes.subject_objects(SH["class"]):
-            if cls not in sets or (shape, SH.path, None) not in shapes:
+            if not isinstance(cls, URIRef) or cls not in sets:
+                continue
+            if (shape, SH.path, None) not in shapes:
                 continue
             message = " ".join(str(m) for m in shapes.objects(shape, SH.message))
             named = set(_EMKG_NAME.findall(message))
