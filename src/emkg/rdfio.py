@@ -305,16 +305,19 @@ def _triples(graph: Graph) -> Iterator[tuple[Node, Node, Node]]:
         yield from graph.triples((None, None, None))
 
 
-def _check_terms(path: Path, fresh: Graph, text: str) -> int:
-    """Refuse bad IRIs and ill-typed literals in ``fresh``; return its number of triples."""
+def _check_terms(path: Path, fresh: Graph, text: str, *, iris: bool = True) -> int:
+    """Refuse bad IRIs and ill-typed literals in ``fresh``; return its number of triples.
+
+    ``iris=False`` when Oxigraph's strict parser has checked the IRIs already.
+    """
     seen: set[Node] = set()
     bad_iri: str | None = None
     bad_literals: list[Literal] = []
     count = 0
     for triple in _triples(fresh):
         count += 1
-        for term in triple:
-            if term in seen:
+        for term in triple if iris else triple[2:]:
+            if isinstance(term, BNode) or term in seen:
                 continue
             seen.add(term)
             if isinstance(term, URIRef):
@@ -416,7 +419,7 @@ def read_file(path: Path) -> Graph:
             hint="fix the syntax at that place; nothing was loaded from this file",
         ) from exc
     with quiet_rdflib():
-        count = _check_terms(path, fresh, text)
+        count = _check_terms(path, fresh, text, iris=fmt not in _STRICT)
     if count == 0:
         raise InputError(
             "the file holds no triples (only prefixes, comments or empty graphs)",
