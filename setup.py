@@ -19,7 +19,14 @@ ROOT = Path(__file__).resolve().parent
 DATA: dict[str, tuple[str, ...]] = {
     "ontology": ("*.ttl", "imports/*.ttl", "*.xml"),
     "shapes": ("*.ttl",),
-    "queries": ("README.md", "cq/*.rq", "qc/*.rq", "view/*.rq"),
+    "queries": (
+        "README.md",
+        "cq/*.rq",
+        "qc/*.rq",
+        "view/*.rq",
+        "export/*.rq",
+        "export/columns.tsv",
+    ),
     "kg": ("*.ttl",),
 }
 DATA_FILES = ("LICENSE", "LICENSE-DATA.md")
