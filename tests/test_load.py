@@ -27,6 +27,7 @@ from emkg.load import (
     load,
     release_graphs,
 )
+from emkg.release import store_path, write_store
 
 ROOT = Path(__file__).resolve().parents[1]
 STORES = ROOT / "scripts" / "stores.sh"
@@ -131,6 +132,7 @@ def _dist(tmp_path: Path, nquads: bytes) -> Path:
     dist = tmp_path / "dist"
     dist.mkdir()
     (dist / "emkg.nq").write_bytes(nquads)
+    write_store(store_path(dist), nquads)
     return dist
 
 

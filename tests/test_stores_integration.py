@@ -36,6 +36,7 @@ from emkg.gsp import Endpoints, SparqlServer
 from emkg.httpclient import HttpClient, RetryPolicy
 from emkg.load import GRAPH_BASE, STAGING_BASE, load, release_graphs
 from emkg.params import Resolver
+from emkg.release import store_path, write_store
 from emkg.results import ResultTable
 from emkg.runner import run_bound
 
@@ -174,6 +175,7 @@ def _synthetic(dist: Path, version: str, names: tuple[str, ...]) -> Release:
             lines.append(f'{t} <http://www.w3.org/ns/oa#exact> "quote {version} {i}"@en {g} .\n')
     dist.mkdir(parents=True)
     (dist / "emkg.nq").write_bytes("".join(lines).encode())
+    write_store(store_path(dist), (dist / "emkg.nq").read_bytes())
     rel = Release(dist, {f"{GRAPH_BASE}{name}": 55 for name in names})
     rel.content = _contents(dist / "emkg.nq")
     return rel

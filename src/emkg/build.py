@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,13 +25,13 @@ import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, VOID, XSD
 
-from emkg import __version__, paths
+from emkg import __version__, paths, release
 from emkg.errors import InputError
 from emkg.rdfio import default_dir_mode, parse_into
 
 EMKG = Namespace("https://w3id.org/emkg/ontology#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
-GRAPH_BASE = "https://w3id.org/emkg/graph/"
+GRAPH_BASE = release.GRAPH_BASE
 ONTOLOGY_GRAPH = URIRef(GRAPH_BASE + "ontology")
 DATASET_IRI = URIRef("https://w3id.org/emkg/dataset")
 ONTOLOGY_IRI = URIRef("https://w3id.org/emkg/ontology")
@@ -111,12 +112,6 @@ class BuildReport:
     graphs: dict[str, int] = field(default_factory=dict)  # graph IRI -> triples
 
 
-def _oxigraph_store(nquads: bytes) -> ox.Store:
-    store = ox.Store()
-    store.load(nquads, format=ox.RdfFormat.N_QUADS)
-    return store
-
-
 def _count(store: ox.Store, query: str) -> int:
     result = store.query(query, use_default_graph_as_union=True)
     assert isinstance(result, ox.QuerySolutions)
@@ -140,18 +135,7 @@ def dataset_counts(store: ox.Store) -> dict[str, int]:
     return counts
 
 
-def graph_counts(store: ox.Store) -> dict[str, int]:
-    out: dict[str, int] = {}
-    result = store.query(
-        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
-    )
-    assert isinstance(result, ox.QuerySolutions)
-    for sol in result:
-        g, n = sol["g"], sol["n"]
-        assert isinstance(g, ox.NamedNode)
-        assert isinstance(n, ox.Literal)
-        out[g.value] = int(n.value)
-    return out
+graph_counts = release.graph_counts
 
 
 def _ontology_version_iri(ds: Dataset) -> URIRef:
@@ -203,8 +187,8 @@ def void_description(
     return g
 
 
-def serialize_release(ds: Dataset) -> tuple[dict[str, bytes], BuildReport]:
-    """All release files as bytes, plus counts; nothing is written."""
+def serialize_release(ds: Dataset) -> dict[str, bytes]:
+    """The release files of the curated dataset as bytes (VoID apart); nothing is written."""
     union = union_graph(ds)
     files: dict[str, bytes] = {}
     for name, (fmt, _media) in RELEASE_FILES.items():
@@ -214,30 +198,54 @@ def serialize_release(ds: Dataset) -> tuple[dict[str, bytes], BuildReport]:
             lines = sorted(line for line in data.decode("utf-8").splitlines() if line.strip())
             data = ("\n".join(lines) + "\n").encode("utf-8")
         files[name] = data
-    store = _oxigraph_store(files["emkg.nq"])
-    counts = dataset_counts(store)
-    graphs = graph_counts(store)
-    void = void_description(ds, counts, graphs, files)
-    files["void.ttl"] = void.serialize(format="turtle", encoding="utf-8")
-    report = BuildReport(out_dir=Path(), counts=counts, graphs=graphs)
-    report.files = {name: len(data) for name, data in files.items()}
-    return files, report
+    return files
 
 
-def build(out_dir: Path | None = None) -> BuildReport:
-    """Assemble and write the release to ``out_dir`` (default ``dist/``) atomically."""
-    out = Path(out_dir) if out_dir is not None else paths.default_dist()
-    ds = assemble()
-    files, report = serialize_release(ds)
-    report.out_dir = out
-    _write_folder_atomically(out, files)
+def build(
+    out_dir: Path | None = None, data: Sequence[Path] = (), dataset: Dataset | None = None
+) -> BuildReport:
+    """Assemble and write the release to ``out_dir`` (default ``dist/``) atomically.
+
+    ``data`` adds users' case graph files, one named graph each (see :mod:`emkg.release`).
+    The release folder gets the files of :data:`RELEASE_FILES` (ontology and ``kg/``),
+    ``void.ttl`` (counting every graph, users' too) and the on-disk store ``store/``
+    holding every graph; all are built in a staging folder and swapped in together.
+    ``dataset``: the sources already assembled by :func:`assemble` (not parsed again).
+    """
+    out = (Path(out_dir) if out_dir is not None else paths.default_dist()).resolve()
+    started = time.time()
+    items = release.data_files(data)
+    ds = dataset if dataset is not None else assemble()
+    files = serialize_release(ds)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise InputError("output path exists and is not a folder", path=out)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.store-", dir=out.parent))
+    try:
+        store_dir = staging / release.STORE_DIR
+        manifest, counts = release.write_store(
+            store_dir,
+            files["emkg.nq"],
+            items,
+            started=started,
+            sources=source_files(),
+            counts=dataset_counts,
+        )
+        void = void_description(ds, counts, manifest.graphs, files)
+        files["void.ttl"] = void.serialize(format="turtle", encoding="utf-8")
+        _write_folder_atomically(out, files, store_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    report = BuildReport(out_dir=out, counts=counts, graphs=manifest.graphs)
+    report.files = {name: len(content) for name, content in files.items()}
     return report
 
 
-def _write_folder_atomically(out: Path, files: dict[str, bytes]) -> None:
-    """Write ``files`` into ``out``: built beside it, then swapped in by rename.
+def _write_folder_atomically(out: Path, files: dict[str, bytes], store_dir: Path) -> None:
+    """Write ``files`` and move ``store_dir`` into ``out``: built beside it, swapped by rename.
 
-    Other files already in ``out`` (documentation, a store) are carried over.
+    Other files already in ``out`` (documentation, exports) are carried over; its old store
+    is replaced.
     """
     out = out.resolve()
     parent = out.parent
@@ -247,10 +255,11 @@ def _write_folder_atomically(out: Path, files: dict[str, bytes]) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.build-", dir=parent))
     tmp.chmod(default_dir_mode())
     old = parent / f".{out.name}.old-{tmp.name.rsplit('-', 1)[-1]}"
+    replaced = {*files, release.STORE_DIR}
     try:
         if out.is_dir():
             for item in out.iterdir():
-                if item.name not in files:
+                if item.name not in replaced:
                     target = tmp / item.name
                     if item.is_dir():
                         shutil.copytree(item, target, symlinks=True)
@@ -258,6 +267,7 @@ def _write_folder_atomically(out: Path, files: dict[str, bytes]) -> None:
                         shutil.copy2(item, target)
         for name, data in files.items():
             (tmp / name).write_bytes(data)  # a plain write: umask-default permissions
+        store_dir.rename(tmp / release.STORE_DIR)
         if out.is_dir():
             out.rename(old)
         tmp.rename(out)

@@ -3,7 +3,7 @@
 ``emkg all`` runs what a new user wants to see first, on the embedded default store, and
 leaves every output in the release folder:
 
-* the release files of :mod:`emkg.build`;
+* the release files and store of :mod:`emkg.build`;
 * ``validation.txt``: the SHACL report with the completeness score per case;
 * ``cq01-<therapy>.csv`` and ``.json``: "EM sites found after <therapy>".
 """
@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from emkg.build import BuildReport, build
+from emkg.build import BuildReport, assemble, build
 from emkg.catalogue import load_catalogue
-from emkg.engines import OxigraphEngine
+from emkg.engines.embedded import open_oxigraph
 from emkg.formats import render
 from emkg.rdfio import atomic_write_text
 from emkg.report import ReportBuilder
@@ -42,13 +42,14 @@ def _slug(text: str) -> str:
 
 
 def run_main_job(out: Path | None, therapy: str) -> MainJob:
-    release = build(out)
+    dataset = assemble()  # parsed once, for the release and for validation
+    release = build(out, dataset=dataset)
     dist = release.out_dir
-    validation = validate_files()
+    validation = validate_files(dataset=dataset)
     report = dist / "validation.txt"
     atomic_write_text(report, ReportBuilder(validation).render("text"))
 
-    engine = OxigraphEngine.from_nquads(dist / "emkg.nq")
+    engine = open_oxigraph(dist)
     entry = load_catalogue().get(FIRST_QUESTION)
     answer = run_query(entry, {"therapy": therapy}, engine)
     stem = f"{entry.id.split('-')[0]}-{_slug(therapy)}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from emkg.catalogue import load_catalogue
@@ -18,9 +19,10 @@ def register(sub: Any) -> None:
         "query",
         help="run a saved competency question or quality check",
         description=(
-            "Run a saved query from queries/ on the embedded store (default), rdflib's engine "
-            "or a remote SPARQL endpoint. Exit 0 on success; a quality check "
-            "(qc/*-violation) exits 1 when it returns rows."
+            "Run a saved query from queries/ on the release's embedded store (default: the "
+            "on-disk store in dist/, opened read-only; built first when missing, reported "
+            "when stale), rdflib's engine over the same release, or a remote SPARQL endpoint. "
+            "Exit 0 on success; a quality check (qc/*-violation) exits 1 when it returns rows."
         ),
     )
     p.add_argument("id", help="query id or a unique prefix of it (e.g. cq01)")
@@ -32,6 +34,13 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--format", choices=FORMATS, default="table", help="output format")
     p.add_argument("--engine", choices=ENGINE_NAMES, default=None, help="embedded engine")
+    p.add_argument(
+        "--release",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the release folder whose store is queried (default: dist/)",
+    )
     p.add_argument("--endpoint", metavar="URL", default=None, help="a SPARQL 1.1 endpoint")
     p.add_argument(
         "--values",
@@ -49,7 +58,9 @@ def run(args: argparse.Namespace) -> int:
     given = parse_assignments(args.param)
     for name in given:
         entry.param(name)
-    engine = open_engine(args.engine, endpoint=args.endpoint, values=args.values)
+    engine = open_engine(
+        args.engine, endpoint=args.endpoint, values=args.values, release=args.release
+    )
     table = run_query(entry, given, engine)
     sys.stdout.write(render(table, args.format))
     if entry.is_violation_check and len(table):

@@ -1,0 +1,345 @@
+"""The release's on-disk store: where it is, what it was built from, opening it read-only.
+
+``emkg build --out DIR`` writes, beside the release files, ``DIR/store/``: an Oxigraph
+on-disk store (RocksDB) holding every named graph of the release (the ontology, one graph
+per ``kg/*.ttl`` file and one per ``--data`` file), and in it ``emkg-release.json``, the
+manifest: the source files the release was built from and when the build started. Commands
+that read a release (``query``, ``load``, ``serve``, exports, the report) open that store
+read-only through :func:`open_store` instead of parsing files; the store opens in
+milliseconds at any size.
+
+**The staleness rule** (stated here once, applied by :func:`ensure_release` for every
+command):
+
+* no store in the release folder (never built, or built before the store existed): the
+  command builds the release first from the project's sources, as ``emkg build --out DIR``
+  would, and says so;
+* a source the release was built from changed after the build started, or was deleted, or
+  ``kg/`` holds a file the release lacks: the release is **stale**. The command says which
+  file and which ``emkg build`` command brings the release up to date, then answers from the
+  release as it was built (what the store holds, never a silent mixture).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pyoxigraph as ox
+
+from emkg import paths
+from emkg.errors import InputError
+
+STORE_DIR = "store"
+MANIFEST = "emkg-release.json"
+MANIFEST_FORMAT = 1
+GRAPH_BASE = "https://w3id.org/emkg/graph/"
+DATA_GRAPH_BASE = GRAPH_BASE + "data/"
+
+Log = Callable[[str], None]
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def release_folder(release: Path | None = None) -> Path:
+    """The release folder: ``release`` or the project's ``dist/``."""
+    return Path(release) if release is not None else paths.default_dist()
+
+
+def store_path(release: Path | None = None) -> Path:
+    """The folder of the release's on-disk Oxigraph store (``DIR/store``)."""
+    return release_folder(release) / STORE_DIR
+
+
+# ---------------------------------------------------------------------------------------------
+# users' own graphs (--data)
+# ---------------------------------------------------------------------------------------------
+
+_TRIPLE_FORMATS: dict[str, ox.RdfFormat] = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".turtle": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".ntriples": ox.RdfFormat.N_TRIPLES,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".json": ox.RdfFormat.JSON_LD,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".xml": ox.RdfFormat.RDF_XML,
+    ".n3": ox.RdfFormat.N3,
+}
+_QUAD_FORMATS: dict[str, ox.RdfFormat] = {
+    ".trig": ox.RdfFormat.TRIG,
+    ".nq": ox.RdfFormat.N_QUADS,
+}
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """A user's case graph file and the named graph it becomes in the release."""
+
+    path: Path
+    graph: str
+
+    @property
+    def fmt(self) -> ox.RdfFormat:
+        suffix = self.path.suffix.lower()
+        return _TRIPLE_FORMATS.get(suffix) or _QUAD_FORMATS[suffix]
+
+
+def data_graph_iri(path: Path) -> str:
+    """The named graph of a ``--data`` file: ``.../graph/data/<file name without suffix>``."""
+    return DATA_GRAPH_BASE + quote(Path(path).stem, safe="")
+
+
+def data_files(files: Iterable[Path]) -> list[DataFile]:
+    """Check ``--data`` files (present, a known RDF syntax, names distinct) and name graphs."""
+    out: list[DataFile] = []
+    seen: dict[str, Path] = {}
+    for given in files:
+        path = Path(given)
+        if not path.is_file():
+            raise InputError("data file not found", path=path, hint="check the path")
+        suffix = path.suffix.lower()
+        if suffix not in _TRIPLE_FORMATS and suffix not in _QUAD_FORMATS:
+            known = ", ".join(sorted({*_TRIPLE_FORMATS, *_QUAD_FORMATS}))
+            raise InputError(
+                f"unknown RDF file type {path.suffix!r}",
+                path=path,
+                hint=f"name the file with one of {known}",
+            )
+        graph = data_graph_iri(path)
+        if graph in seen:
+            raise InputError(
+                f"two data files would share the named graph {graph} (with {seen[graph]})",
+                path=path,
+                hint="rename one of them: each file becomes the graph named after its file name",
+            )
+        seen[graph] = path
+        out.append(DataFile(path.resolve(), graph))
+    return out
+
+
+def _syntax_error(exc: SyntaxError, data: DataFile) -> InputError:
+    message = " ".join(str(exc).split())[:400]
+    return InputError(
+        f"cannot read as {data.fmt.name}: {message}",
+        path=data.path,
+        line=exc.lineno,
+        hint="fix the file at that place and build again; the release was left as it was",
+    )
+
+
+def load_data_file(store: ox.Store, data: DataFile) -> None:
+    """Load one user file into its own named graph (every graph of a TriG/N-Quads file too)."""
+    target = ox.NamedNode(data.graph)
+    try:
+        if data.path.suffix.lower() in _TRIPLE_FORMATS:
+            store.bulk_load(path=data.path, format=data.fmt, to_graph=target)
+            return
+        quads = ox.parse(path=data.path, format=data.fmt)
+        store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, target) for q in quads)
+    except SyntaxError as exc:
+        raise _syntax_error(exc, data) from exc
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read: {exc}", path=data.path) from exc
+
+
+# ---------------------------------------------------------------------------------------------
+# the manifest and the staleness rule
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Manifest:
+    """What a release's store was built from."""
+
+    started: float
+    sources: list[str] = field(default_factory=list)  # project files, relative to its root
+    data: list[str] = field(default_factory=list)  # users' files, absolute
+    graphs: dict[str, int] = field(default_factory=dict)
+    emkg: str = ""
+
+    def to_json(self) -> str:
+        body = {
+            "format": MANIFEST_FORMAT,
+            "emkg": self.emkg,
+            "started": self.started,
+            "sources": self.sources,
+            "data": self.data,
+            "graphs": self.graphs,
+        }
+        return json.dumps(body, indent=1, sort_keys=True) + "\n"
+
+    @classmethod
+    def read(cls, path: Path) -> Manifest:
+        try:
+            body: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            return cls(
+                started=float(body["started"]),
+                sources=[str(s) for s in body.get("sources", [])],
+                data=[str(s) for s in body.get("data", [])],
+                graphs={str(k): int(v) for k, v in body.get("graphs", {}).items()},
+                emkg=str(body.get("emkg", "")),
+            )
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise InputError(
+                f"unreadable release manifest: {exc}",
+                path=path,
+                hint="rebuild the release with emkg build",
+            ) from exc
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(path.resolve())
+
+
+def new_manifest(
+    started: float, sources: Sequence[Path], data: Sequence[DataFile], graphs: dict[str, int]
+) -> Manifest:
+    from emkg import __version__
+
+    root = paths.project_root()
+    return Manifest(
+        started=started,
+        sources=[_relative(p, root) for p in sources],
+        data=[str(d.path) for d in data],
+        graphs=dict(sorted(graphs.items())),
+        emkg=__version__,
+    )
+
+
+def read_manifest(release: Path | None = None) -> Manifest | None:
+    """The manifest of the release's store, or None when the release has no store."""
+    path = store_path(release) / MANIFEST
+    return Manifest.read(path) if path.is_file() else None
+
+
+def rebuild_command(release: Path | None, manifest: Manifest | None) -> str:
+    """The ``emkg build`` command that rebuilds this release from the same inputs."""
+    parts = ["emkg build"]
+    if release is not None:
+        parts.append(f"--out {release}")
+    if manifest is not None and manifest.data:
+        parts.append("--data " + " ".join(manifest.data))
+    return " ".join(parts)
+
+
+def _changed(path: Path, started: float) -> str | None:
+    try:
+        mtime = path.stat().st_mtime
+    except FileNotFoundError:
+        return f"{path} was deleted"
+    return f"{path} changed" if mtime > started else None
+
+
+def stale_reasons(manifest: Manifest) -> list[str]:
+    """Why a release built per ``manifest`` no longer matches its sources (empty: current)."""
+    reasons: list[str] = []
+    try:
+        root: Path | None = paths.project_root()
+    except InputError:  # a release read away from any checkout: only its data files count
+        root = None
+    if root is not None:
+        for rel in manifest.sources:
+            found = _changed(root / rel, manifest.started)
+            if found:
+                reasons.append(found)
+        listed = {root / rel for rel in manifest.sources}
+        reasons += [f"{p} is new" for p in sorted(paths.kg_dir().glob("*.ttl")) if p not in listed]
+    for name in manifest.data:
+        found = _changed(Path(name), manifest.started)
+        if found:
+            reasons.append(found)
+    return reasons
+
+
+def ensure_release(release: Path | None = None, *, log: Log = _stderr) -> Path:
+    """Apply the staleness rule (module documentation) and return the store's folder."""
+    folder = release_folder(release)
+    manifest = read_manifest(folder)
+    if manifest is None:
+        from emkg.build import build
+
+        log(f"{folder} has no store: building the release first ({rebuild_command(release, None)})")
+        build(folder)
+        return store_path(folder)
+    reasons = stale_reasons(manifest)
+    if reasons:
+        more = f" (and {len(reasons) - 3} more)" if len(reasons) > 3 else ""
+        log(
+            f"warning: the release in {folder} is stale: {'; '.join(reasons[:3])}{more} "
+            f"since it was built; answering from the release as built. "
+            f"To include the change run: {rebuild_command(release, manifest)}"
+        )
+    return store_path(folder)
+
+
+def open_store(release: Path | None = None, *, log: Log = _stderr) -> ox.Store:
+    """The release's store opened read-only (built first when missing; see the rule above)."""
+    location = ensure_release(release, log=log)
+    try:
+        return ox.Store.read_only(str(location))
+    except OSError as exc:
+        raise InputError(
+            f"cannot open the release's store: {exc}",
+            path=location,
+            hint=f"rebuild it with: {rebuild_command(release, read_manifest(release))}",
+        ) from exc
+
+
+# ---------------------------------------------------------------------------------------------
+# writing the store (emkg build, into its staging folder)
+# ---------------------------------------------------------------------------------------------
+
+
+def write_store(
+    location: Path,
+    nquads: bytes,
+    data: Sequence[DataFile] = (),
+    *,
+    started: float | None = None,
+    sources: Sequence[Path] = (),
+    counts: Callable[[ox.Store], dict[str, int]] | None = None,
+) -> tuple[Manifest, dict[str, int]]:
+    """Create the on-disk store at ``location``: ``nquads`` plus one graph per data file.
+
+    Returns the manifest written into it and ``counts(store)`` (computed before closing).
+    The store is closed when this returns, so its folder can be renamed.
+    """
+    started = time.time() if started is None else started
+    store = ox.Store(str(location))
+    try:
+        store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
+        for item in data:
+            load_data_file(store, item)
+        graphs = graph_counts(store)
+        extra = counts(store) if counts is not None else {}
+        store.flush()
+    finally:
+        del store  # closes the RocksDB files
+    manifest = new_manifest(started, sources, data, graphs)
+    (location / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
+    return manifest, extra
+
+
+def graph_counts(store: ox.Store) -> dict[str, int]:
+    """Named graph IRI -> triples, counted in the store, in IRI order."""
+    out: dict[str, int] = {}
+    result = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    assert isinstance(result, ox.QuerySolutions)
+    for sol in result:
+        g, n = sol["g"], sol["n"]
+        if isinstance(g, ox.NamedNode) and isinstance(n, ox.Literal):
+            out[g.value] = int(n.value)
+    return dict(sorted(out.items()))
