@@ -211,22 +211,23 @@ def test_bad_data_gets_file_and_line_and_the_release_is_kept(
     capsys.readouterr()
     assert main(["build", "--data", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert f"{bad}:3:" in err
+    assert f"{bad}:3:" in err  # file, line and column
     assert "Traceback" not in err
     assert release.read_manifest() == before
     for wrong, message in (
         (tmp_path / "missing.ttl", "data file not found"),
         (tmp_path / "cases.csv", "unknown RDF file type"),
+        (tmp_path / "empty.nt", "holds no triples"),
     ):
-        if wrong.suffix == ".csv":
-            wrong.write_text("a,b\n")
+        if wrong.suffix != ".ttl":
+            wrong.write_text("a,b\n" if wrong.suffix == ".csv" else "# nothing\n")
         assert main(["build", "--data", str(wrong)]) == 2
         assert message in capsys.readouterr().err
     twin = tmp_path / "twin"
     twin.mkdir()
     (twin / "cases.ttl").write_text("")
     good = tmp_path / "cases.nt"
-    good.write_text("")
+    good.write_text("<urn:emkg:test:s> <urn:emkg:test:p> <urn:emkg:test:o> .\n")
     assert main(["build", "--data", str(good), str(twin / "cases.ttl")]) == 2
     assert "share the named graph" in capsys.readouterr().err
     assert release.read_manifest() == before

@@ -12,13 +12,17 @@ to their exit code (see :mod:`emkg.errors`).
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 
 from emkg import __version__
 from emkg.commands import COMMAND_MODULES
-from emkg.errors import EmkgError
+from emkg.errors import INTERNAL_ERROR, EmkgError, InputError
+
+DEBUG_VAR = "EMKG_DEBUG"
 
 
 def _chosen(argv: Sequence[str]) -> tuple[str, ...]:
@@ -60,3 +64,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"emkg {args.command}: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # the environment: permissions, a full disk, a port in use
+        if os.environ.get(DEBUG_VAR):
+            raise
+        error = environment_error(exc)
+        print(f"emkg {args.command}: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except Exception as exc:  # a bug: say so, without a traceback unless asked
+        if os.environ.get(DEBUG_VAR):
+            raise
+        text = " ".join(str(exc).split())[:300]
+        print(
+            f"emkg {args.command}: internal error: {type(exc).__name__}: {text}\n"
+            f"  what to do: this is a fault in emkg, not in your input; run again with "
+            f"{DEBUG_VAR}=1 to see where it happened and report it",
+            file=sys.stderr,
+        )
+        return INTERNAL_ERROR
+
+
+_ENVIRONMENT_HINTS: dict[int, tuple[str, str]] = {
+    errno.EACCES: ("permission denied", "choose a location you may write to, or fix its mode"),
+    errno.EPERM: ("operation not permitted", "choose a location you may write to"),
+    errno.EROFS: ("the file system is read-only", "choose a writable location"),
+    errno.ENOSPC: (
+        "no space left on the device",
+        "free some space and run again; outputs are written whole or not at all",
+    ),
+    errno.EDQUOT: ("disk quota exceeded", "free some space and run again"),
+    errno.EADDRINUSE: ("the address is already in use", "choose another --port"),
+    errno.EADDRNOTAVAIL: ("the address is not available here", "choose another --host"),
+    errno.ENOTDIR: ("a part of the path is not a folder", "check the path"),
+    errno.EISDIR: ("is a folder", "give a file name, not a folder"),
+}
+
+
+def environment_error(exc: OSError) -> InputError:
+    """An OSError from the machine (not from emkg's input checks) as a message with a fix."""
+    what, hint = _ENVIRONMENT_HINTS.get(
+        exc.errno or -1, (exc.strerror or type(exc).__name__, "check the path and the machine")
+    )
+    where = exc.filename if exc.filename is not None else None
+    return InputError(f"{what} ({exc.strerror or exc})", path=where, hint=hint)

@@ -3,12 +3,17 @@
 Exit codes follow pySHACL's convention and extend it:
 0 success / conforms, 1 the check ran and found problems (violations, an inconsistent
 ontology, a failed quality query), 2 bad input (unreadable file, unknown parameter,
-bad usage), 3 a required runtime is missing (Java), 4 a remote server failed.
+bad usage, and faults of the machine: an unwritable folder, a full disk, a port in use),
+3 a required runtime is missing (Java), 4 a remote server failed, 70 an internal error (a
+fault in emkg itself, reported without a traceback unless ``EMKG_DEBUG`` is set).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+
+#: exit code for a fault in emkg itself (sysexits' EX_SOFTWARE)
+INTERNAL_ERROR = 70
 
 
 class EmkgError(Exception):
@@ -38,6 +43,7 @@ class InputError(EmkgError):
         *,
         path: Path | str | None = None,
         line: int | None = None,
+        column: int | None = None,
         hint: str | None = None,
     ) -> None:
         where = ""
@@ -45,10 +51,13 @@ class InputError(EmkgError):
             where = f"{path}"
             if line is not None:
                 where += f":{line}"
+                if column is not None:
+                    where += f":{column}"
             where += ": "
         super().__init__(f"{where}{message}", hint=hint)
         self.path = Path(path) if path is not None else None
         self.line = line
+        self.column = column
 
 
 class UsageError(EmkgError):

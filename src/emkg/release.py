@@ -133,23 +133,35 @@ def _syntax_error(exc: SyntaxError, data: DataFile) -> InputError:
         f"cannot read as {data.fmt.name}: {message}",
         path=data.path,
         line=exc.lineno,
+        column=exc.offset,
         hint="fix the file at that place and build again; the release was left as it was",
     )
 
 
 def load_data_file(store: ox.Store, data: DataFile) -> None:
-    """Load one user file into its own named graph (every graph of a TriG/N-Quads file too)."""
+    """Load one user file into its own named graph (every graph of a TriG/N-Quads file too).
+
+    Users' files can hold millions of triples, so they are read by Oxigraph's streaming
+    parsers (not rdflib): syntax errors and invalid IRIs are reported with file, line and
+    column; a file without triples is refused. Literals that do not fit their datatype are
+    left to ``emkg validate`` (the shapes' ``sh:datatype`` checks).
+    """
     target = ox.NamedNode(data.graph)
     try:
         if data.path.suffix.lower() in _TRIPLE_FORMATS:
             store.bulk_load(path=data.path, format=data.fmt, to_graph=target)
-            return
-        quads = ox.parse(path=data.path, format=data.fmt)
-        store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, target) for q in quads)
+        else:
+            quads = ox.parse(path=data.path, format=data.fmt)
+            store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, target) for q in quads)
     except SyntaxError as exc:
         raise _syntax_error(exc, data) from exc
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read: {exc}", path=data.path) from exc
+    for _quad in store.quads_for_pattern(None, None, None, target):
+        return
+    raise InputError(
+        "the file holds no triples", path=data.path, hint="give a file with case graphs"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
