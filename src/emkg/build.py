@@ -27,7 +27,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, VOID, XSD
 
-from emkg import __version__, paths, release
+from emkg import paths, release
 from emkg.catalogue_rdf import catalogue_turtle
 from emkg.errors import InputError
 from emkg.rdfio import default_dir_mode, parse_into
@@ -174,6 +174,8 @@ def void_description(
     ds: Dataset, counts: dict[str, int], graphs: dict[str, int], files: dict[str, bytes]
 ) -> Graph:
     """VoID + DCAT description of the release."""
+    from emkg import __version__
+
     g = Graph()
     g.bind("void", VOID)
     g.bind("dcat", DCAT)

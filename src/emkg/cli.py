@@ -17,8 +17,8 @@ import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
-from emkg import __version__
 from emkg.commands import COMMAND_MODULES
 from emkg.errors import INTERNAL_ERROR, EmkgError, InputError
 
@@ -34,13 +34,22 @@ def _chosen(argv: Sequence[str]) -> tuple[str, ...]:
     return COMMAND_MODULES
 
 
+class _Version(argparse.Action):
+    """``--version``, reading the installed version only when asked."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: Any, **_kwargs: Any) -> None:
+        from emkg import __version__
+
+        parser.exit(message=f"emkg {__version__}\n")
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The parser with the commands ``argv`` needs (every command when ``argv`` is None)."""
     parser = argparse.ArgumentParser(
         prog="emkg",
         description="Build, reason over, validate, query, load and serve the emkg graph.",
     )
-    parser.add_argument("--version", action="version", version=f"emkg {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES if argv is None else _chosen(argv):
         module = importlib.import_module(f"emkg.commands.{name}")

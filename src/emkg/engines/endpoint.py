@@ -36,7 +36,6 @@ from SPARQLWrapper.SPARQLExceptions import (
     URITooLong,
 )
 
-from emkg import __version__
 from emkg.credentials import Credentials, credentials_for
 from emkg.errors import InputError, RemoteError
 from emkg.ntriples import checked_iri, values_clause
@@ -108,6 +107,8 @@ class EndpointEngine:
         return f"{query.rstrip()}\n{clause}\n"
 
     def _wrapper(self, text: str) -> SPARQLWrapper:
+        from emkg import __version__
+
         wrapper = SPARQLWrapper(self.url, agent=f"emkg/{__version__}")
         wrapper.setMethod(POST)
         wrapper.setRequestMethod(URLENCODED)
