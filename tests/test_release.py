@@ -56,7 +56,7 @@ def test_build_writes_the_store_with_every_graph_and_its_manifest(project: Path)
     assert set(report.graphs) == {f"{build.GRAPH_BASE}ontology", f"{build.GRAPH_BASE}li2025"}
     manifest = release.read_manifest()
     assert manifest is not None
-    assert manifest.sources[-1] == "kg/li2025.ttl"
+    assert list(manifest.sources)[-1] == "kg/li2025.ttl"
     assert manifest.graphs == report.graphs
     # the files and the store hold the same graphs (blank nodes apart, as many quads)
     from_files = ox.Store()
@@ -78,7 +78,7 @@ def test_a_missing_release_is_built_first_and_said(
     assert capsys.readouterr().err == ""  # current: opened as it is, nothing said
 
 
-def test_a_stale_release_is_answered_as_built_and_says_what_to_run(project: Path) -> None:
+def test_a_stale_release_is_rebuilt_first_and_said(project: Path) -> None:
     build.build()
     logged: list[str] = []
     engine = open_oxigraph(log=logged.append)
@@ -86,29 +86,34 @@ def test_a_stale_release_is_answered_as_built_and_says_what_to_run(project: Path
     before = len(engine.select(ANNOTATION))
     assert before > 0
     assert logged == []
-    # a source edited after the build: said, and answered from the release as built
+    # a source edited after the build: said, rebuilt, and the answer has the edit
     source = project / "kg" / "li2025.ttl"
-    source.write_text(source.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    source.write_text(
+        source.read_text(encoding="utf-8")
+        + "\n<https://w3id.org/emkg/data/li2025/extra-note> a "
+        + "<http://www.w3.org/ns/oa#Annotation> .\n",
+        encoding="utf-8",
+    )
     _touch_later(source)
     engine = open_oxigraph(log=logged.append)
-    assert len(engine.select(ANNOTATION)) == before
+    assert len(engine.select(ANNOTATION)) == before + 1
     assert len(logged) == 1
     assert "is stale" in logged[0]
     assert f"{source} changed" in logged[0]
-    assert "run: emkg build" in logged[0]
-    # a new kg file, and a deleted one, are stale too
-    build.build()
-    shutil.copy(source, project / "kg" / "copy2025.ttl")
+    assert "rebuilding it first (emkg build)" in logged[0]
     logged.clear()
+    open_oxigraph(log=logged.append)
+    assert logged == []  # current again
+    # a new kg file, and a deleted one, make it stale too
+    shutil.copy(source, project / "kg" / "copy2025.ttl")
     open_oxigraph(log=logged.append)
     assert "copy2025.ttl is new" in logged[0]
+    assert build.GRAPH_BASE + "copy2025" in release.read_manifest().graphs  # type: ignore[union-attr]
     (project / "kg" / "copy2025.ttl").unlink()
-    build.build()
-    source.rename(project / "kg" / "renamed.ttl")
     logged.clear()
     open_oxigraph(log=logged.append)
-    assert f"{source} was deleted" in logged[0]
-    assert "renamed.ttl is new" in logged[0]
+    assert f"{project / 'kg' / 'copy2025.ttl'} was deleted" in logged[0]
+    assert build.GRAPH_BASE + "copy2025" not in release.read_manifest().graphs  # type: ignore[union-attr]
 
 
 def test_query_and_load_take_release(project: Path, tmp_path: Path, capsys) -> None:
@@ -187,17 +192,24 @@ def test_data_files_of_every_syntax_become_one_graph_each(tmp_path: Path) -> Non
     graphs = report.graphs
     assert graphs[f"{release.DATA_GRAPH_BASE}more"] == 2  # both graphs of the TriG file
     assert graphs[f"{release.DATA_GRAPH_BASE}extra"] == 1
-    assert graphs[f"{release.DATA_GRAPH_BASE}cohort"] == sum(
-        1 for line in cohort.read_text(encoding="utf-8").splitlines() if line.strip()
+    assert graphs[f"{release.DATA_GRAPH_BASE}cohort"] == len(
+        {line for line in cohort.read_text(encoding="utf-8").splitlines() if line.strip()}
     )
     assert report.counts["patients"] == 5 + 1  # li2025 has one patient
     assert len(open_oxigraph(log=pytest.fail).select(PATIENT)) == 6
-    # a data file is a source: editing it makes the release stale
+    # a data file is a source: editing it makes the release stale, rebuilt with it
     _touch_later(cohort)
     logged: list[str] = []
     open_oxigraph(log=logged.append)
     assert f"{cohort} changed" in logged[0]
     assert f"--data {cohort} {trig} {jsonld}" in logged[0]
+    assert len(open_oxigraph(log=pytest.fail).select(PATIENT)) == 6
+    # a data file that is gone: the release holds its only copy, so it is kept and said
+    jsonld.unlink()
+    logged.clear()
+    assert len(open_oxigraph(log=logged.append).select(PATIENT)) == 6
+    assert f"{jsonld} was deleted" in logged[0]
+    assert "answering from the release as built" in logged[0]
 
 
 @pytest.mark.usefixtures("project")

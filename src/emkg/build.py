@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import shutil
 import tempfile
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,7 @@ from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, VOID, XSD
 
 from emkg import paths, release
 from emkg.catalogue_rdf import catalogue_turtle
-from emkg.errors import InputError
+from emkg.errors import InputError, describe_os_error
 from emkg.rdfio import default_dir_mode, parse_into
 
 EMKG = Namespace("https://w3id.org/emkg/ontology#")
@@ -146,14 +145,21 @@ def _count(store: ox.Store, query: str) -> int:
     return 0
 
 
-def dataset_counts(store: ox.Store) -> dict[str, int]:
-    """Counts for the VoID description, computed in the store."""
-    # distinct triples of the union: a triple stated in two sources' graphs counts once
-    counts = {
-        "triples": _count(
-            store, "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
-        )
-    }
+def dataset_counts(store: ox.Store, graphs: dict[str, int]) -> dict[str, int]:
+    """Counts for the VoID description, computed in the store (``graphs``: IRI -> triples).
+
+    ``triples``: the distinct triples of the ontology and ``kg/`` graphs (a triple stated in
+    two sources' graphs counts once) plus the triples of each users' ``--data`` graph, counted
+    per graph (a triple repeated in two users' files counts twice; a users' graph is never
+    compared triple by triple with the rest, which would cost a pass over every triple).
+    """
+    curated = " ".join(f"<{g}>" for g in graphs if not g.startswith(release.DATA_GRAPH_BASE))
+    distinct = (
+        "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE "
+        f"{{ VALUES ?g {{ {curated} }} GRAPH ?g {{ ?s ?p ?o }} }} }}"
+    )
+    users = sum(n for g, n in graphs.items() if g.startswith(release.DATA_GRAPH_BASE))
+    counts = {"triples": _count(store, distinct) + users}
     for name, cls in _COUNTED_CLASSES.items():
         counts[name] = _count(store, f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x a <{cls}> }}")
     return counts
@@ -241,8 +247,8 @@ def build(
     ``dataset``: the sources already assembled by :func:`assemble` (not parsed again).
     """
     out = (Path(out_dir) if out_dir is not None else paths.default_dist()).resolve()
-    started = time.time()
     items = release.data_files(data)
+    inputs = release.stamp_inputs(source_files(), items)  # as found before reading them
     ds = dataset if dataset is not None else assemble()
     files = serialize_release(ds)
     if out.exists() and not out.is_dir():
@@ -258,8 +264,7 @@ def build(
             store_dir,
             files["emkg.nq"],
             items,
-            started=started,
-            sources=source_files(),
+            inputs=inputs,
             counts=dataset_counts,
         )
         void = void_description(ds, counts, manifest.graphs, files)
@@ -275,11 +280,11 @@ def build(
 
 
 def _cannot_write(out: Path, exc: OSError) -> InputError:
+    what, hint = describe_os_error(exc)
     return InputError(
-        f"cannot write the release: {exc.strerror or exc}",
+        f"cannot write the release: {what}",
         path=out,
-        hint="choose an output folder you may write to, on a disk with free space "
-        "(--out); the previous release, if any, is unchanged",
+        hint=f"{hint} (--out); the previous release, if any, is unchanged",
     )
 
 

@@ -3,21 +3,26 @@
 ``emkg build --out DIR`` writes, beside the release files, ``DIR/store/``: an Oxigraph
 on-disk store (RocksDB) holding every named graph of the release (the ontology, one graph
 per ``kg/*.ttl`` file and one per ``--data`` file), and in it ``emkg-release.json``, the
-manifest: the source files the release was built from and when the build started. Commands
+manifest: the source files the release was built from, each with its modification time and
+size as the build found them. Commands
 that read a release (``query``, ``load``, ``serve``, exports, the report) open that store
 read-only through :func:`open_store` instead of parsing files; the store opens in
 milliseconds at any size.
 
 **The staleness rule** (stated here once, applied by :func:`ensure_release` for every
-command):
+command that reads a release):
 
 * no store in the release folder (never built, or built before the store existed): the
-  command builds the release first from the project's sources, as ``emkg build --out DIR``
-  would, and says so;
-* a source the release was built from changed after the build started, or was deleted, or
+  release is built first from the project's sources, as ``emkg build --out DIR`` would, and
+  the command says so;
+* a source the release was built from changed since (its modification time or size differs
+  from the manifest's), or was deleted, or
   ``kg/`` holds a file the release lacks: the release is **stale**. The command says which
-  file and which ``emkg build`` command brings the release up to date, then answers from the
-  release as it was built (what the store holds, never a silent mixture).
+  file, rebuilds the release first with the same inputs (``emkg build --out DIR --data ...``,
+  the ``--data`` files listed in the manifest) and answers from the rebuilt store, so an
+  answer never mixes old and new sources. Only when a ``--data`` file is gone (the release
+  holds its only copy) is the release answered from as built, with a warning saying how to
+  rebuild it.
 """
 
 from __future__ import annotations
@@ -169,13 +174,26 @@ def load_data_file(store: ox.Store, data: DataFile) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+#: a file as the build found it: (modification time in ns, size in bytes)
+Stamp = tuple[int, int]
+
+
+def stamp(path: Path) -> Stamp | None:
+    """What :func:`stale_reasons` compares: the file's mtime and size (None: no such file)."""
+    try:
+        st = Path(path).stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
 @dataclass
 class Manifest:
-    """What a release's store was built from."""
+    """What a release's store was built from: each file as the build found it."""
 
     started: float
-    sources: list[str] = field(default_factory=list)  # project files, relative to its root
-    data: list[str] = field(default_factory=list)  # users' files, absolute
+    sources: dict[str, Stamp] = field(default_factory=dict)  # project files, from its root
+    data: dict[str, Stamp] = field(default_factory=dict)  # users' files, absolute
     graphs: dict[str, int] = field(default_factory=dict)
     emkg: str = ""
 
@@ -184,24 +202,29 @@ class Manifest:
             "format": MANIFEST_FORMAT,
             "emkg": self.emkg,
             "started": self.started,
-            "sources": self.sources,
-            "data": self.data,
+            "sources": {k: list(v) for k, v in self.sources.items()},
+            "data": {k: list(v) for k, v in self.data.items()},
             "graphs": self.graphs,
         }
-        return json.dumps(body, indent=1, sort_keys=True) + "\n"
+        return json.dumps(body, indent=1) + "\n"
 
     @classmethod
     def read(cls, path: Path) -> Manifest:
+        def stamps(value: Any) -> dict[str, Stamp]:
+            return {str(k): (int(v[0]), int(v[1])) for k, v in dict(value).items()}
+
         try:
             body: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            if body.get("format") != MANIFEST_FORMAT:
+                raise ValueError(f"format {body.get('format')!r}, not {MANIFEST_FORMAT}")
             return cls(
                 started=float(body["started"]),
-                sources=[str(s) for s in body.get("sources", [])],
-                data=[str(s) for s in body.get("data", [])],
+                sources=stamps(body.get("sources", {})),
+                data=stamps(body.get("data", {})),
                 graphs={str(k): int(v) for k, v in body.get("graphs", {}).items()},
                 emkg=str(body.get("emkg", "")),
             )
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
             raise InputError(
                 f"unreadable release manifest: {exc}",
                 path=path,
@@ -216,19 +239,19 @@ def _relative(path: Path, root: Path) -> str:
         return str(path.resolve())
 
 
-def new_manifest(
-    started: float, sources: Sequence[Path], data: Sequence[DataFile], graphs: dict[str, int]
-) -> Manifest:
-    from emkg import __version__
-
+def stamp_inputs(sources: Sequence[Path], data: Sequence[DataFile]) -> Manifest:
+    """The manifest's inputs, stamped as found now (call before reading them)."""
     root = paths.project_root()
-    return Manifest(
-        started=started,
-        sources=[_relative(p, root) for p in sources],
-        data=[str(d.path) for d in data],
-        graphs=dict(sorted(graphs.items())),
-        emkg=__version__,
-    )
+    out = Manifest(started=time.time())
+    for p in sources:
+        found = stamp(p)
+        if found is not None:
+            out.sources[_relative(p, root)] = found
+    for d in data:
+        found = stamp(d.path)
+        if found is not None:
+            out.data[str(d.path)] = found
+    return out
 
 
 def read_manifest(release: Path | None = None) -> Manifest | None:
@@ -247,12 +270,11 @@ def rebuild_command(release: Path | None, manifest: Manifest | None) -> str:
     return " ".join(parts)
 
 
-def _changed(path: Path, started: float) -> str | None:
-    try:
-        mtime = path.stat().st_mtime
-    except FileNotFoundError:
+def _changed(path: Path, was: Stamp) -> str | None:
+    now = stamp(path)
+    if now is None:
         return f"{path} was deleted"
-    return f"{path} changed" if mtime > started else None
+    return f"{path} changed" if now != was else None
 
 
 def stale_reasons(manifest: Manifest) -> list[str]:
@@ -263,14 +285,14 @@ def stale_reasons(manifest: Manifest) -> list[str]:
     except InputError:  # a release read away from any checkout: only its data files count
         root = None
     if root is not None:
-        for rel in manifest.sources:
-            found = _changed(root / rel, manifest.started)
+        for rel, was in manifest.sources.items():
+            found = _changed(root / rel, was)
             if found:
                 reasons.append(found)
         listed = {root / rel for rel in manifest.sources}
         reasons += [f"{p} is new" for p in sorted(paths.kg_dir().glob("*.ttl")) if p not in listed]
-    for name in manifest.data:
-        found = _changed(Path(name), manifest.started)
+    for name, was in manifest.data.items():
+        found = _changed(Path(name), was)
         if found:
             reasons.append(found)
     return reasons
@@ -287,13 +309,22 @@ def ensure_release(release: Path | None = None, *, log: Log = _stderr) -> Path:
         build(folder)
         return store_path(folder)
     reasons = stale_reasons(manifest)
-    if reasons:
-        more = f" (and {len(reasons) - 3} more)" if len(reasons) > 3 else ""
+    if not reasons:
+        return store_path(folder)
+    more = f" (and {len(reasons) - 3} more)" if len(reasons) > 3 else ""
+    said = f"the release in {folder} is stale: {'; '.join(reasons[:3])}{more} since it was built"
+    gone = [name for name in manifest.data if not Path(name).is_file()]
+    if gone:
         log(
-            f"warning: the release in {folder} is stale: {'; '.join(reasons[:3])}{more} "
-            f"since it was built; answering from the release as built. "
-            f"To include the change run: {rebuild_command(release, manifest)}"
+            f"warning: {said}; answering from the release as built, since it holds the only "
+            f"copy of {', '.join(gone)}. To rebuild it, give the data files again: "
+            f"{rebuild_command(release, manifest)}"
         )
+        return store_path(folder)
+    from emkg.build import build
+
+    log(f"{said}: rebuilding it first ({rebuild_command(release, manifest)})")
+    build(folder, [Path(name) for name in manifest.data])
     return store_path(folder)
 
 
@@ -320,27 +351,30 @@ def write_store(
     nquads: bytes,
     data: Sequence[DataFile] = (),
     *,
-    started: float | None = None,
-    sources: Sequence[Path] = (),
-    counts: Callable[[ox.Store], dict[str, int]] | None = None,
+    inputs: Manifest | None = None,
+    counts: Callable[[ox.Store, dict[str, int]], dict[str, int]] | None = None,
 ) -> tuple[Manifest, dict[str, int]]:
     """Create the on-disk store at ``location``: ``nquads`` plus one graph per data file.
 
-    Returns the manifest written into it and ``counts(store)`` (computed before closing).
-    The store is closed when this returns, so its folder can be renamed.
+    ``inputs``: the files stamped by :func:`stamp_inputs` before they were read (default:
+    none). Returns the manifest written into the store and ``counts(store, graphs)``
+    (computed before closing; ``graphs`` maps each named graph to its triples). The store is
+    closed when this returns, so its folder can be renamed.
     """
-    started = time.time() if started is None else started
+    manifest = inputs if inputs is not None else Manifest(started=time.time())
     store = ox.Store(str(location))
     try:
         store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
         for item in data:
             load_data_file(store, item)
-        graphs = graph_counts(store)
-        extra = counts(store) if counts is not None else {}
+        manifest.graphs = graph_counts(store)
+        extra = counts(store, manifest.graphs) if counts is not None else {}
         store.flush()
     finally:
         del store  # closes the RocksDB files
-    manifest = new_manifest(started, sources, data, graphs)
+    from emkg import __version__
+
+    manifest.emkg = __version__
     (location / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
     return manifest, extra
 
