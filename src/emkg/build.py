@@ -7,29 +7,34 @@ The release (default ``dist/``) holds:
   per source publication (one ``kg/*.ttl`` file each);
 * ``queries.ttl``: the saved queries as SPARQL examples (``sh:SPARQLSelectExecutable``), so
   that a store user can find the questions with SPARQL (:mod:`emkg.catalogue_rdf`);
-* ``void.ttl``: a VoID/DCAT description of the dataset with its version, counts and files.
+* ``void.ttl``: a VoID/DCAT description of the dataset with its version, counts and files;
+* ``store/``: an on-disk Oxigraph store of every named graph, users' ``--data`` graphs
+  included, which ``emkg query``, ``load`` and ``serve`` open read-only (:mod:`emkg.release`).
 
-The whole folder is written next to the target and swapped in at the end, so a failed
-build leaves the previous release untouched.
+The whole folder is written next to the target and swapped in at the end (:mod:`emkg.swap`),
+so a failed build leaves the previous release untouched, and the folder holds only what the
+build made.
 """
 
 from __future__ import annotations
 
 import hashlib
-import shutil
-import tempfile
-from collections.abc import Sequence
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
-from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, VOID, XSD
+from rdflib.term import Node
 
-from emkg import paths, release
+from emkg import paths, release, swap
 from emkg.catalogue_rdf import catalogue_turtle
 from emkg.errors import InputError, describe_os_error
-from emkg.rdfio import default_dir_mode, parse_into
+from emkg.rdfio import parse_into
+from emkg.skolem import stable_dataset
 
 EMKG = Namespace("https://w3id.org/emkg/ontology#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
@@ -176,10 +181,24 @@ def _ontology_version_iri(ds: Dataset) -> URIRef:
     return ONTOLOGY_IRI
 
 
+IANA_MEDIA = "https://www.iana.org/assignments/media-types/"
+SHA256 = SPDX.checksumAlgorithm_sha256
+DCAT_VERSION = URIRef("http://www.w3.org/ns/dcat#version")  # DCAT 3
+
+
+def media_type(name: str) -> str:
+    """The media type of a release file."""
+    return RELEASE_FILES[name][1] if name in RELEASE_FILES else SIDE_FILES[name]
+
+
 def void_description(
     ds: Dataset, counts: dict[str, int], graphs: dict[str, int], files: dict[str, bytes]
 ) -> Graph:
-    """VoID + DCAT description of the release."""
+    """VoID + DCAT description of the release: no blank nodes, no dates, so it is stable.
+
+    Each file is a ``dcat:Distribution`` with its media type as an IANA IRI, its size and an
+    ``spdx:Checksum`` node (SHA-256, ``xsd:hexBinary``) named after the file.
+    """
     from emkg import __version__
 
     g = Graph()
@@ -192,14 +211,16 @@ def void_description(
     g.add((d, RDF.type, VOID.Dataset))
     g.add((d, RDF.type, DCAT.Dataset))
     g.add((d, DCTERMS.title, Literal("emkg: extramedullary B-ALL knowledge graph", lang="en")))
-    g.add((d, DCTERMS.license, URIRef("https://creativecommons.org/licenses/by/4.0/")))
+    for licence in dataset_licences(ds):
+        g.add((d, DCTERMS.license, licence))
     g.add((d, DCTERMS.hasVersion, Literal(__version__)))
+    g.add((d, DCAT_VERSION, Literal(__version__)))
     g.add((d, OWL.versionInfo, Literal(__version__)))
     g.add((d, DCTERMS.conformsTo, _ontology_version_iri(ds)))
     g.add((d, VOID.triples, Literal(counts["triples"], datatype=XSD.integer)))
     g.add((d, VOID.vocabulary, URIRef("https://w3id.org/emkg/ontology#")))
     for name, cls in _COUNTED_CLASSES.items():
-        part = BNode()
+        part = URIRef(f"{DATASET_IRI}/partition/{name}")
         g.add((d, VOID.classPartition, part))
         g.add((part, VOID["class"], cls))
         g.add((part, VOID.entities, Literal(counts[name], datatype=XSD.integer)))
@@ -208,31 +229,159 @@ def void_description(
         g.add((d, VOID.subset, sub))
         g.add((sub, RDF.type, VOID.Dataset))
         g.add((sub, VOID.triples, Literal(n, datatype=XSD.integer)))
+        for stated in ds.graph(sub).objects(None, DCTERMS.license):
+            g.add((sub, DCTERMS.license, stated))
     for name, data in sorted(files.items()):
         dist = URIRef(f"https://w3id.org/emkg/dataset/{name}")
         g.add((d, DCAT.distribution, dist))
         g.add((dist, RDF.type, DCAT.Distribution))
         g.add((dist, DCAT.downloadURL, URIRef(name, base="https://w3id.org/emkg/release/")))
-        media = RELEASE_FILES[name][1] if name in RELEASE_FILES else SIDE_FILES[name]
-        g.add((dist, DCAT.mediaType, Literal(media)))
+        g.add((dist, DCAT.mediaType, URIRef(IANA_MEDIA + media_type(name))))
         g.add((dist, DCAT.byteSize, Literal(len(data), datatype=XSD.integer)))
-        g.add((dist, SPDX.checksum, Literal("sha256:" + hashlib.sha256(data).hexdigest())))
+        checksum = URIRef(f"{dist}#sha256")
+        g.add((dist, SPDX.checksum, checksum))
+        g.add((checksum, RDF.type, SPDX.Checksum))
+        g.add((checksum, SPDX.algorithm, SHA256))
+        digest = hashlib.sha256(data).hexdigest()
+        g.add((checksum, SPDX.checksumValue, Literal(digest, datatype=XSD.hexBinary)))
     return g
 
 
-def serialize_release(ds: Dataset) -> dict[str, bytes]:
-    """The release files of the curated dataset as bytes (VoID apart); nothing is written."""
-    union = union_graph(ds)
+def dataset_licences(ds: Dataset) -> list[URIRef]:
+    """The licences the curated sources declare (``dcterms:license`` in ``kg/``), sorted."""
+    found = {
+        o
+        for g in ds.graphs()
+        if g.identifier != ONTOLOGY_GRAPH
+        for o in g.objects(None, DCTERMS.license)
+        if isinstance(o, URIRef)
+    }
+    return sorted(found)
+
+
+def jsonld_context() -> dict[str, str]:
+    """The compact ``@context`` of ``emkg.jsonld``: the prefixes emkg reads and shows."""
+    from emkg.prefixes import PREFIXES
+
+    return dict(sorted(PREFIXES.items()))
+
+
+def _sorted_graph(triples: Iterable[tuple[Node, Node, Node]], like: Dataset) -> Graph:
+    g = Graph()
+    for prefix, ns in like.namespaces():
+        g.bind(prefix, ns, override=False)
+    for triple in sorted(set(triples), key=lambda t: (t[0].n3(), t[1].n3(), t[2].n3())):
+        g.add(triple)
+    return g
+
+
+def _sorted_json(value: Any, in_list: bool = False) -> Any:
+    """JSON-LD with every unordered array sorted (``@list`` arrays keep their order)."""
+    if isinstance(value, dict):
+        return {k: _sorted_json(v, in_list=(k == "@list")) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        items = [_sorted_json(v) for v in value]
+        return items if in_list else sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
+    return value
+
+
+def _stable_jsonld(text: str) -> bytes:
+    """``emkg.jsonld`` with a stable order of nodes, keys and values (a JSON-LD value array
+    is a set unless it is an ``@list``), so that the same graph gives the same bytes."""
+    document = _sorted_json(json.loads(text))
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _stable_trig(stable: Dataset) -> bytes:
+    """TriG with the named graphs in IRI order, each written as rdflib writes one graph."""
+    prefixes: dict[str, str] = {}
+    blocks: list[str] = []
+    names = sorted(str(g.identifier) for g in stable.graphs() if len(g))
+    for name in names:
+        single = Dataset()
+        for prefix, ns in stable.namespaces():
+            single.bind(prefix, ns, override=False)
+        target = single.graph(URIRef(name))
+        for triple in stable.graph(URIRef(name)):
+            target.add(triple)
+        body: list[str] = []
+        for line in single.serialize(format="trig").splitlines():
+            if line.startswith("@prefix "):
+                prefix, _sep, rest = line[len("@prefix ") :].partition(" ")
+                prefixes[prefix] = rest
+            elif line.strip():
+                body.append(line)
+        blocks.append("\n".join(body))
+    head = [f"@prefix {p} {rest}" for p, rest in sorted(prefixes.items())]
+    return ("\n".join(head) + "\n\n" + "\n\n".join(blocks) + "\n").encode("utf-8")
+
+
+def release_files(ds: Dataset) -> tuple[dict[str, bytes], Dataset]:
+    """The release files of the curated dataset as bytes, VoID apart, and the stable dataset.
+
+    The same input gives the same bytes: blank nodes get names derived from their content
+    (those of the curated graph are skolemised, :mod:`emkg.skolem`), triples are added and
+    lines written in sorted order, and nothing records the time of the build.
+    """
+    stable = stable_dataset(ds, keep_blank=[ONTOLOGY_GRAPH])
+    union = _sorted_graph(((s, p, o) for s, p, o, _g in stable.quads()), stable)
     files: dict[str, bytes] = {}
     for name, (fmt, _media) in RELEASE_FILES.items():
-        source: Graph = ds if name in _QUAD_FILES else union
-        data = source.serialize(format=fmt, encoding="utf-8")
+        source: Graph = stable if name in _QUAD_FILES else union
+        if name == "emkg.jsonld":
+            data = _stable_jsonld(source.serialize(format=fmt, context=jsonld_context()))
+        elif name == "emkg.trig":
+            data = _stable_trig(stable)
+        else:
+            data = source.serialize(format=fmt, encoding="utf-8")
         if name in {"emkg.nt", "emkg.nq"}:  # stable line order for diffs and checksums
             lines = sorted(line for line in data.decode("utf-8").splitlines() if line.strip())
             data = ("\n".join(lines) + "\n").encode("utf-8")
         files[name] = data
     files["queries.ttl"] = catalogue_turtle()
-    return files
+    return files, stable
+
+
+def serialize_release(ds: Dataset) -> tuple[dict[str, bytes], BuildReport]:
+    """All release files as bytes, plus counts, from an in-memory store; nothing is written."""
+    files, stable = release_files(ds)
+    store = ox.Store()
+    store.load(files["emkg.nq"], format=ox.RdfFormat.N_QUADS)
+    graphs = graph_counts(store)
+    counts = dataset_counts(store, graphs)
+    void = void_description(stable, counts, graphs, files)
+    files["void.ttl"] = void.serialize(format="turtle", encoding="utf-8")
+    report = BuildReport(out_dir=Path(), counts=counts, graphs=graphs)
+    report.files = {name: len(data) for name, data in files.items()}
+    return files, report
+
+
+def build_into(
+    folder: Path,
+    dataset: Dataset | None = None,
+    data: Sequence[release.DataFile] = (),
+    inputs: release.Manifest | None = None,
+) -> BuildReport:
+    """Write the release files and the store into ``folder`` (an empty staging folder).
+
+    ``data``: users' files checked by :func:`emkg.release.data_files`, one named graph each;
+    ``inputs``: the sources stamped before they were read (:func:`emkg.release.stamp_inputs`).
+    No swap: the caller publishes the folder.
+    """
+    if inputs is None:
+        inputs = release.stamp_inputs(source_files(), data)
+    ds = dataset if dataset is not None else assemble()
+    files, stable = release_files(ds)
+    manifest, counts = release.write_store(
+        folder / release.STORE_DIR, files["emkg.nq"], data, inputs=inputs, counts=dataset_counts
+    )
+    void = void_description(stable, counts, manifest.graphs, files)
+    files["void.ttl"] = void.serialize(format="turtle", encoding="utf-8")
+    for name, content in files.items():
+        (folder / name).write_bytes(content)  # a plain write: umask-default permissions
+    report = BuildReport(out_dir=folder, counts=counts, graphs=manifest.graphs)
+    report.files = {name: len(content) for name, content in files.items()}
+    return report
 
 
 def build(
@@ -240,87 +389,28 @@ def build(
 ) -> BuildReport:
     """Assemble and write the release to ``out_dir`` (default ``dist/``) atomically.
 
-    ``data`` adds users' case graph files, one named graph each (see :mod:`emkg.release`).
-    The release folder gets the files of :data:`RELEASE_FILES` (ontology and ``kg/``),
-    ``void.ttl`` (counting every graph, users' too) and the on-disk store ``store/``
-    holding every graph; all are built in a staging folder and swapped in together.
-    ``dataset``: the sources already assembled by :func:`assemble` (not parsed again).
+    ``data`` adds users' case graph files, one named graph each in the store (see
+    :mod:`emkg.release`); ``dataset``: the sources already assembled by :func:`assemble`.
+    The folder is written beside ``out_dir`` and swapped in whole (see :mod:`emkg.swap`): it
+    then holds only what this build made, and a failed build leaves the previous release.
     """
     out = (Path(out_dir) if out_dir is not None else paths.default_dist()).resolve()
     items = release.data_files(data)
+    swap.recover(out)
     inputs = release.stamp_inputs(source_files(), items)  # as found before reading them
     ds = dataset if dataset is not None else assemble()
-    files = serialize_release(ds)
-    if out.exists() and not out.is_dir():
-        raise InputError("output path exists and is not a folder", path=out)
+    folder = swap.staging(out)
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.store-", dir=out.parent))
+        report = build_into(folder, ds, items, inputs)
+        swap.publish(folder, out)
     except OSError as exc:
-        raise _cannot_write(out, exc) from exc
-    try:
-        store_dir = staging / release.STORE_DIR
-        manifest, counts = release.write_store(
-            store_dir,
-            files["emkg.nq"],
-            items,
-            inputs=inputs,
-            counts=dataset_counts,
-        )
-        void = void_description(ds, counts, manifest.graphs, files)
-        files["void.ttl"] = void.serialize(format="turtle", encoding="utf-8")
-        _write_folder_atomically(out, files, store_dir)
-    except OSError as exc:
-        raise _cannot_write(out, exc) from exc
+        what, hint = describe_os_error(exc)
+        raise InputError(
+            f"cannot write the release: {what}",
+            path=out,
+            hint=f"{hint} (--out); the previous release, if any, is unchanged",
+        ) from exc
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    report = BuildReport(out_dir=out, counts=counts, graphs=manifest.graphs)
-    report.files = {name: len(content) for name, content in files.items()}
+        swap.discard(folder)
+    report.out_dir = out
     return report
-
-
-def _cannot_write(out: Path, exc: OSError) -> InputError:
-    what, hint = describe_os_error(exc)
-    return InputError(
-        f"cannot write the release: {what}",
-        path=out,
-        hint=f"{hint} (--out); the previous release, if any, is unchanged",
-    )
-
-
-def _write_folder_atomically(out: Path, files: dict[str, bytes], store_dir: Path) -> None:
-    """Write ``files`` and move ``store_dir`` into ``out``: built beside it, swapped by rename.
-
-    Other files already in ``out`` (documentation, exports) are carried over; its old store
-    is replaced.
-    """
-    out = out.resolve()
-    parent = out.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    if out.exists() and not out.is_dir():
-        raise InputError("output path exists and is not a folder", path=out)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.build-", dir=parent))
-    tmp.chmod(default_dir_mode())
-    old = parent / f".{out.name}.old-{tmp.name.rsplit('-', 1)[-1]}"
-    replaced = {*files, release.STORE_DIR}
-    try:
-        if out.is_dir():
-            for item in out.iterdir():
-                if item.name not in replaced:
-                    target = tmp / item.name
-                    if item.is_dir():
-                        shutil.copytree(item, target, symlinks=True)
-                    else:
-                        shutil.copy2(item, target)
-        for name, data in files.items():
-            (tmp / name).write_bytes(data)  # a plain write: umask-default permissions
-        store_dir.rename(tmp / release.STORE_DIR)
-        if out.is_dir():
-            out.rename(old)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old.exists() and not out.exists():
-            old.rename(out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
