@@ -14,6 +14,7 @@ from emkg import build, paths
 from emkg.cli import main
 from emkg.errors import InputError
 from emkg.rdfcompare import isomorphic_files
+from emkg.release import STORE_DIR
 
 EMKG = "https://w3id.org/emkg/ontology#"
 
@@ -146,7 +147,7 @@ def test_the_release_folder_holds_only_what_the_build_made(tmp_path: Path) -> No
     (out / "validation.txt").write_text("Result: the graph conforms (stale)")
     (out / "notes.txt").write_text("from an earlier day")
     report = build.build(out)
-    assert {p.name for p in out.iterdir()} == set(report.files)
+    assert {p.name for p in out.iterdir()} == {*report.files, STORE_DIR}
     assert [p.name for p in tmp_path.iterdir()] == ["dist"], "staging folders left behind"
 
 

@@ -72,7 +72,7 @@ def test_a_missing_release_is_built_first_and_said(
 ) -> None:
     assert main(["query", "cq11", "--format", "tsv"]) == 0
     err = capsys.readouterr().err
-    assert "has no store: building the release first" in err
+    assert "holds no release store: building the release first" in err
     assert (project / "dist" / "store" / release.MANIFEST).is_file()
     assert main(["query", "cq11", "--format", "tsv"]) == 0
     assert capsys.readouterr().err == ""  # current: opened as it is, nothing said
@@ -118,6 +118,10 @@ def test_a_stale_release_is_rebuilt_first_and_said(project: Path) -> None:
 
 def test_query_and_load_take_release(project: Path, tmp_path: Path, capsys) -> None:
     elsewhere = tmp_path / "rel"
+    # a named release that is not there is an error saying how to build it
+    assert main(["query", "cq11", "--release", str(elsewhere)]) == 2
+    assert f"build it with: emkg build --out {elsewhere}" in capsys.readouterr().err
+    assert not elsewhere.exists()
     assert main(["build", "--out", str(elsewhere)]) == 0
     capsys.readouterr()
     assert not (project / "dist").exists()
@@ -252,3 +256,16 @@ def test_rdflib_reads_the_same_release() -> None:
     rdf_engine = open_rdflib()
     assert rdf_engine.origin == ox_engine.origin
     assert len(rdf_engine.select(ANNOTATION)) == len(ox_engine.select(ANNOTATION))
+
+
+def test_an_unreadable_manifest_means_building_again(project: Path) -> None:
+    build.build()
+    manifest = release.store_path() / release.MANIFEST
+    manifest.write_text('{"format": 1, "sources": ["kg/li2025.ttl"]}', encoding="utf-8")
+    logged: list[str] = []
+    engine = open_oxigraph(log=logged.append)
+    assert "unreadable release manifest" in logged[0]
+    assert "building the release first" in logged[0]
+    assert release.read_manifest() is not None
+    assert len(engine.select(ANNOTATION)) > 0
+    assert project.is_dir()

@@ -36,7 +36,7 @@ from emkg.gsp import Endpoints, SparqlServer
 from emkg.httpclient import HttpClient, RetryPolicy
 from emkg.load import GRAPH_BASE, STAGING_BASE, load, release_graphs
 from emkg.params import Resolver
-from emkg.release import store_path, write_store
+from emkg.release import stamp_inputs, store_path, write_store
 from emkg.results import ResultTable
 from emkg.runner import run_bound
 
@@ -175,7 +175,7 @@ def _synthetic(dist: Path, version: str, names: tuple[str, ...]) -> Release:
             lines.append(f'{t} <http://www.w3.org/ns/oa#exact> "quote {version} {i}"@en {g} .\n')
     dist.mkdir(parents=True)
     (dist / "emkg.nq").write_bytes("".join(lines).encode())
-    write_store(store_path(dist), (dist / "emkg.nq").read_bytes())
+    write_store(store_path(dist), (dist / "emkg.nq").read_bytes(), inputs=current_sources())
     rel = Release(dist, {f"{GRAPH_BASE}{name}": 55 for name in names})
     rel.content = _contents(dist / "emkg.nq")
     return rel
@@ -763,3 +763,8 @@ def test_virtuoso_mixed_state_is_reported_graph_by_graph(
     code, text = emkg_load(virtuoso.load_url, new, virtuoso, monkeypatch, capsys, "--clean-staging")
     assert code == 0, text
     assert set(assert_old_or_new(virtuoso, old, new).values()) == {"new"}
+
+
+def current_sources():
+    """A hand-made release's manifest: stamped as built from the sources as they are now."""
+    return stamp_inputs(build.source_files(), [])

@@ -12,9 +12,11 @@ milliseconds at any size.
 **The staleness rule** (stated here once, applied by :func:`ensure_release` for every
 command that reads a release):
 
-* no store in the release folder (never built, or built before the store existed): the
-  release is built first from the project's sources, as ``emkg build --out DIR`` would, and
-  the command says so;
+* no store in the release folder (never built, or built before the store existed), or a
+  manifest emkg cannot read (damaged, or written by another version): the default release
+  (``dist/``) is built first from the project's sources, as ``emkg build`` would, and the
+  command says so; a folder the user named (``--release DIR``) is an error that says how to
+  build it (a mistyped folder is never filled behind the user's back);
 * a source the release was built from changed since (its modification time or size differs
   from the manifest's), or was deleted, or
   ``kg/`` holds a file the release lacks: the release is **stale**. The command says which
@@ -43,7 +45,7 @@ from emkg.errors import InputError
 
 STORE_DIR = "store"
 MANIFEST = "emkg-release.json"
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
 GRAPH_BASE = "https://w3id.org/emkg/graph/"
 DATA_GRAPH_BASE = GRAPH_BASE + "data/"
 
@@ -301,11 +303,22 @@ def stale_reasons(manifest: Manifest) -> list[str]:
 def ensure_release(release: Path | None = None, *, log: Log = _stderr) -> Path:
     """Apply the staleness rule (module documentation) and return the store's folder."""
     folder = release_folder(release)
-    manifest = read_manifest(folder)
+    try:
+        manifest = read_manifest(folder)
+        problem = None if manifest is not None else f"{folder} holds no release store"
+    except InputError as exc:  # damaged, or written by another version of emkg
+        manifest, problem = None, exc.message
     if manifest is None:
+        if release is not None:  # a folder the user named: never built behind their back
+            raise InputError(
+                f"{problem}",
+                path=None,
+                hint=f"build it with: emkg build --out {folder} (add --data FILE ... for "
+                "your own case graphs)",
+            )
         from emkg.build import build
 
-        log(f"{folder} has no store: building the release first ({rebuild_command(release, None)})")
+        log(f"{problem}: building the release first ({rebuild_command(release, None)})")
         build(folder)
         return store_path(folder)
     reasons = stale_reasons(manifest)
