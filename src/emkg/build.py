@@ -5,6 +5,8 @@ The release (default ``dist/``) holds:
 * ``emkg.ttl`` / ``emkg.nt`` / ``emkg.jsonld``: everything in one graph;
 * ``emkg.trig`` / ``emkg.nq``: one named graph for the ontology and its imports and one
   per source publication (one ``kg/*.ttl`` file each);
+* ``shapes.ttl``: every SHACL shape in one file, and ``ontology.ttl``: the ontology with its
+  imports, the data bundle to validate against (``docs/validating.md``);
 * ``queries.ttl``: the saved queries as SPARQL examples (``sh:SPARQLSelectExecutable``), so
   that a store user can find the questions with SPARQL (:mod:`emkg.catalogue_rdf`);
 * ``void.ttl``: a VoID/DCAT description of the dataset with its version, counts and files;
@@ -34,7 +36,7 @@ from emkg import paths, release, swap
 from emkg.catalogue_rdf import catalogue_turtle
 from emkg.errors import InputError, describe_os_error
 from emkg.rdfio import parse_into
-from emkg.skolem import stable_dataset
+from emkg.skolem import stable_dataset, stable_graph
 
 EMKG = Namespace("https://w3id.org/emkg/ontology#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
@@ -55,6 +57,8 @@ _QUAD_FILES = {"emkg.trig", "emkg.nq"}
 #: release files that are not the graph: file name -> media type
 SIDE_FILES: dict[str, str] = {
     "queries.ttl": "text/turtle",  # the saved queries as SPARQL examples (emkg.catalogue_rdf)
+    "shapes.ttl": "text/turtle",  # every SHACL shape of shapes/, in one file
+    "ontology.ttl": "text/turtle",  # the ontology and its imports: the data bundle for SHACL
 }
 
 #: dataset statistics: name -> (class IRI counted, label)
@@ -122,6 +126,19 @@ def assemble(kg: Sequence[Path] | None = None) -> Dataset:
     return ds
 
 
+def shape_files() -> list[Path]:
+    """The SHACL shapes, one file per concern (``shapes/*.ttl``)."""
+    return sorted(paths.shapes_dir().glob("*.ttl"))
+
+
+def shapes_graph() -> Graph:
+    """Every shape of ``shapes/`` in one graph (the release's ``shapes.ttl``)."""
+    graph = Graph()
+    for path in shape_files():
+        parse_into(graph, path)
+    return graph
+
+
 def union_graph(ds: Dataset) -> Graph:
     """All triples of all named graphs in one Graph (namespaces kept)."""
     g = Graph()
@@ -181,6 +198,13 @@ def _ontology_version_iri(ds: Dataset) -> URIRef:
     return ONTOLOGY_IRI
 
 
+#: the dataset has no single licence: each named graph (void:subset) states its own
+DATASET_RIGHTS = (
+    "Licences differ by named graph; each void:subset states its dcterms:license or, where "
+    "its source states none, its dcterms:rights (what is redistributed). The emkg ontology "
+    "and curated statements are CC BY 4.0; quotations keep the licence of their source; the "
+    "UBERON import is CC BY 3.0. See LICENSE-DATA.md."
+)
 IANA_MEDIA = "https://www.iana.org/assignments/media-types/"
 SHA256 = SPDX.checksumAlgorithm_sha256
 DCAT_VERSION = URIRef("http://www.w3.org/ns/dcat#version")  # DCAT 3
@@ -211,8 +235,7 @@ def void_description(
     g.add((d, RDF.type, VOID.Dataset))
     g.add((d, RDF.type, DCAT.Dataset))
     g.add((d, DCTERMS.title, Literal("emkg: extramedullary B-ALL knowledge graph", lang="en")))
-    for licence in dataset_licences(ds):
-        g.add((d, DCTERMS.license, licence))
+    g.add((d, DCTERMS.rights, Literal(DATASET_RIGHTS, lang="en")))
     g.add((d, DCTERMS.hasVersion, Literal(__version__)))
     g.add((d, DCAT_VERSION, Literal(__version__)))
     g.add((d, OWL.versionInfo, Literal(__version__)))
@@ -231,6 +254,8 @@ def void_description(
         g.add((sub, VOID.triples, Literal(n, datatype=XSD.integer)))
         for stated in ds.graph(sub).objects(None, DCTERMS.license):
             g.add((sub, DCTERMS.license, stated))
+        for rights in ds.graph(sub).objects(None, DCTERMS.rights):
+            g.add((sub, DCTERMS.rights, rights))
     for name, data in sorted(files.items()):
         dist = URIRef(f"https://w3id.org/emkg/dataset/{name}")
         g.add((d, DCAT.distribution, dist))
@@ -245,18 +270,6 @@ def void_description(
         digest = hashlib.sha256(data).hexdigest()
         g.add((checksum, SPDX.checksumValue, Literal(digest, datatype=XSD.hexBinary)))
     return g
-
-
-def dataset_licences(ds: Dataset) -> list[URIRef]:
-    """The licences the curated sources declare (``dcterms:license`` in ``kg/``), sorted."""
-    found = {
-        o
-        for g in ds.graphs()
-        if g.identifier != ONTOLOGY_GRAPH
-        for o in g.objects(None, DCTERMS.license)
-        if isinstance(o, URIRef)
-    }
-    return sorted(found)
 
 
 def jsonld_context() -> dict[str, str]:
@@ -339,6 +352,10 @@ def release_files(ds: Dataset) -> tuple[dict[str, bytes], Dataset]:
             data = ("\n".join(lines) + "\n").encode("utf-8")
         files[name] = data
     files["queries.ttl"] = catalogue_turtle()
+    files["shapes.ttl"] = stable_graph(shapes_graph()).serialize(format="turtle", encoding="utf-8")
+    files["ontology.ttl"] = _sorted_graph(stable.graph(ONTOLOGY_GRAPH), stable).serialize(
+        format="turtle", encoding="utf-8"
+    )
     return files, stable
 
 

@@ -40,7 +40,7 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 
-from emkg import paths
+from emkg import paths, swap
 from emkg.errors import InputError
 
 STORE_DIR = "store"
@@ -303,6 +303,7 @@ def stale_reasons(manifest: Manifest) -> list[str]:
 def ensure_release(release: Path | None = None, *, log: Log = _stderr) -> Path:
     """Apply the staleness rule (module documentation) and return the store's folder."""
     folder = release_folder(release)
+    swap.recover(folder.resolve(), log)  # a swap a crash cut short is finished (or undone)
     try:
         manifest = read_manifest(folder)
         problem = None if manifest is not None else f"{folder} holds no release store"

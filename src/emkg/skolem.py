@@ -118,6 +118,16 @@ def _renamed(graph: Graph, skolem_base: str | None) -> list[Triple]:
     return sorted(renamed, key=lambda t: (_n3(t[0]), _n3(t[1]), _n3(t[2])))
 
 
+def stable_graph(graph: Graph) -> Graph:
+    """A copy of ``graph`` with stable blank-node labels (kept blank), triples added sorted."""
+    out = Graph()
+    for prefix, namespace in graph.namespaces():
+        out.bind(prefix, namespace, override=False)
+    for triple in _renamed(graph, None):
+        out.add(triple)
+    return out
+
+
 def stable_dataset(ds: Dataset, keep_blank: Iterable[URIRef] = ()) -> Dataset:
     """A copy of ``ds`` with stable blank-node names, graphs and triples added in sorted order.
 

@@ -114,8 +114,9 @@ class RdflibEngine:
 def open_oxigraph(release: Path | None = None, *, log: Log | None = None) -> OxigraphEngine:
     """The default engine: the release's on-disk store, opened read-only.
 
-    ``release`` is the release folder (default ``dist/``); a missing release is built first
-    and a stale one is answered from with a warning (the rule of :mod:`emkg.release`).
+    ``release`` is the release folder (default ``dist/``), read under the rule of
+    :mod:`emkg.release` (a swap a crash cut short is finished first; a missing default
+    release is built; a stale one is rebuilt).
     """
     kwargs = {"log": log} if log is not None else {}
     store = open_store(release, **kwargs)
