@@ -12,6 +12,7 @@ def open_release(release: Path | None) -> Engine:
     """A read-only engine over the release folder ``release`` (default ``dist/``).
 
     It opens the release's on-disk store read-only, as ``emkg query --release`` does, under
-    the staleness rule of :mod:`emkg.release` (missing: built first; stale: rebuilt first).
+    the rule of :mod:`emkg.release` (a missing default release is built first, a named folder
+    without a store is an error, a stale release is rebuilt first).
     """
     return open_oxigraph(release)
