@@ -171,3 +171,39 @@ def test_a_wrong_quote_is_caught(seeds_dir: Path) -> None:
     texts = seed_texts(seeds_dir)[DOI_RESOLVER + "10.3389/fimmu.2024.1423487"]
     assert any(normalise("He tolerated radiation  and\nLD") in t for t in texts)
     assert not any(normalise("He tolerated radiation and LD well") in t for t in texts)
+
+
+def _offset_text_params() -> list[object]:
+    params = []
+    for path in _parsed_kg_files():
+        rows = kg_graph(path).query(
+            PREFIXES
+            + """SELECT DISTINCT ?event ?source ?text WHERE {
+                   ?event emkg:hasTimeOffset/emkg:offsetText ?text ;
+                          emkg:ofPatient/emkg:reportedIn ?source }"""
+        )
+        for event, source, text in sorted(rows, key=lambda r: (str(r[0]), str(r[2]))):  # type: ignore[index]
+            params.append(
+                pytest.param(path, str(source), str(text), id=f"{path.stem}: {event}: {text}")
+            )
+    return params
+
+
+@pytest.mark.parametrize(("path", "source", "text"), _offset_text_params())
+def test_offset_text_is_verbatim_in_its_source(
+    path: Path, source: str, text: str, seeds_dir: Path
+) -> None:
+    """An offset's text is the source's words for the time, not the curator's: it is a quote."""
+    texts = seed_texts(seeds_dir)
+    assert source in texts, f"{path.name}: {source} has no seed text"
+    assert any(normalise(text) in t for t in texts[source]), (
+        f"{path.name}: offset text not found verbatim in {source}: {text!r}"
+    )
+
+
+def test_a_curators_offset_text_is_caught(seeds_dir: Path) -> None:
+    """The wording l1:f40 once carried is the curator's, and the check refuses it."""
+    texts = seed_texts(seeds_dir)[DOI_RESOLVER + "10.3389/fonc.2025.1508676"]
+    curators = "CT scan also showed (in the same paragraph as the one-month assessment)"
+    assert not any(normalise(curators) in t for t in texts)
+    assert any(normalise("One month after CAR-T cell therapy") in t for t in texts)
