@@ -7,7 +7,11 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset, Graph
 
+import cqanswers
 from emkg import build, paths
+
+# Headless Chromium fixtures (browser_page, open_browser) for the browser tests.
+pytest_plugins = ("browser",)
 
 
 @pytest.fixture(scope="session")
@@ -26,8 +30,11 @@ def seeds_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def dataset() -> Dataset:
-    """Ontology, imports and kg/ assembled into named graphs (read-only: do not modify)."""
-    return build.assemble()
+    """Ontology, imports and kg/ assembled into named graphs (read-only: do not modify).
+
+    With EMKG_TEST_EXTRA_CASES set, the extra cases' kg files are added (see cqanswers.py).
+    """
+    return build.assemble(kg=cqanswers.kg_files())
 
 
 @pytest.fixture(scope="session")

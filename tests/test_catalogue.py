@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rdflib import Dataset
+from rdflib import Dataset, Literal, URIRef
 from rdflib.plugins.sparql import prepareQuery
 
 from emkg import paths
@@ -96,17 +96,19 @@ GOOD = """#+ id: cq99-example
 #+ description: on two lines.
 #+ param: therapy
 #+   type: class
-#+   default: emkg:Blinatumomab
 #+   example: blinatumomab
 #+   example: CAR-T
 #+   description: The therapy.
+#+ keywords: therapy, example
 #+ columns: therapy, patient,
 #+ columns: n
 
 PREFIX emkg: <https://w3id.org/emkg/ontology#>
 # SELECT ?notAColumn in a comment
 SELECT DISTINCT ?therapy ?patient (COUNT(DISTINCT ?x) AS ?n)
-WHERE { ?x emkg:agent ?therapy ; emkg:ofPatient ?patient . FILTER (?x != <urn:a#b>) }
+WHERE {
+  VALUES ?therapy { emkg:Blinatumomab }  # default
+  ?x emkg:agent ?therapy ; emkg:ofPatient ?patient . FILTER (?x != <urn:a#b>) }
 GROUP BY ?therapy ?patient
 """
 
@@ -127,9 +129,56 @@ def test_a_good_header_is_read(tmp_path: Path) -> None:
     assert entry.columns == ("therapy", "patient", "n")
     (param,) = entry.params
     assert (param.name, param.type, param.default) == ("therapy", "class", "emkg:Blinatumomab")
+    assert param.default_term == URIRef("https://w3id.org/emkg/ontology#Blinatumomab")
     assert param.examples == ("blinatumomab", "CAR-T")
+    assert entry.keywords == ("therapy", "example")
     assert not param.optional
     assert "therapy (class; default emkg:Blinatumomab" in param.summary()
+    # the default block goes when a value is given, and only then
+    assert entry.text_for([]) == entry.text
+    bound = entry.text_for(["therapy"])
+    assert "VALUES" not in bound
+    assert bound == entry.text.replace("  VALUES ?therapy { emkg:Blinatumomab }  # default\n", "")
+
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+@pytest.mark.parametrize(
+    ("written", "term"),
+    [
+        ("<urn:x:a>", URIRef("urn:x:a")),
+        ('"it\'s \\"odd\\""@EN-gb', Literal('it\'s "odd"', lang="en-gb")),
+        ('"3"^^xsd:integer', Literal("3", datatype=URIRef(XSD + "integer"))),
+        ("-12", Literal("-12", datatype=URIRef(XSD + "integer"))),
+        ("0.5", Literal("0.5", datatype=URIRef(XSD + "decimal"))),
+        ("true", Literal("true", datatype=URIRef(XSD + "boolean"))),
+        ("'''a\nb'''", Literal("a\nb")),
+    ],
+)
+def test_a_default_is_read_as_the_rdf_term_it_writes(
+    tmp_path: Path, written: str, term: URIRef | Literal
+) -> None:
+    ptype = "string" if isinstance(term, Literal) else "iri"
+    text = (
+        GOOD.replace("emkg:Blinatumomab }", written + " }")
+        .replace("#+   type: class", f"#+   type: {ptype}")
+        .replace("PREFIX emkg:", "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\nPREFIX emkg:")
+    )
+    (param,) = read_entry(write(tmp_path, text)).params
+    assert param.default_term == term
+
+
+@pytest.mark.parametrize("path", QUERY_FILES, ids=lambda p: p.stem)
+def test_a_saved_query_states_each_default_once_in_its_text(path: Path) -> None:
+    entry = read_entry(path)
+    header = "".join(line for line in entry.text.splitlines(True) if line.startswith("#+"))
+    assert "default:" not in header
+    for param in entry.params:
+        if param.default is None:
+            continue
+        (block,) = [b for b in entry.defaults if b.variable == param.name]
+        assert entry.text[block.start : block.end].lstrip().startswith(f"VALUES ?{param.name} ")
 
 
 BAD_HEADERS = {
@@ -142,6 +191,16 @@ BAD_HEADERS = {
     "unknown param key": ("#+   type: class", "#+   kind: class", "unknown parameter key"),
     "no example": ("#+   example: blinatumomab\n#+   example: CAR-T\n", "", "an example"),
     "param not selected": ("param: therapy", "param: drug", "must be in the SELECT list"),
+    "default in the header": (
+        "#+   type: class",
+        "#+   type: class\n#+   default: emkg:Blinatumomab",
+        "write it as the block",
+    ),
+    "default of no parameter": ("VALUES ?therapy {", "VALUES ?patient {", "not a parameter"),
+    "two values": ("emkg:Blinatumomab }", "emkg:Blinatumomab emkg:X }", "not one RDF term"),
+    "undeclared prefix": ("{ emkg:Blinatumomab", "{ ex:Blinatumomab", "not declared"),
+    "literal default of a class": ("{ emkg:Blinatumomab", '{ "x"', "does not fit type class"),
+    "two-variable default": ("VALUES ?therapy {", "VALUES (?therapy) {", "binds one variable"),
     "select star": (
         "SELECT DISTINCT ?therapy ?patient (COUNT",
         "SELECT * WHERE {} #",

@@ -370,15 +370,19 @@ def test_parameters_are_sent_inline_by_default_or_as_an_outer_values_clause(
     block = f"VALUES (?therapy) {{ (<{BLINATUMOMAB}>) }}"
     # default (inline): the block first in the outermost WHERE group (Virtuoso 7.2 needs it)
     remote = EndpointEngine(endpoint.url, sleep=no_sleep)
-    remote.select(entry.text, {"therapy": BLINATUMOMAB})
+    # a given value replaces the query's own default block (VALUES ?therapy { ... })
+    bound = entry.text_for(["therapy"])
+    assert bound != entry.text
+    assert "emkg:Blinatumomab" not in bound
+    run_query(entry, {"therapy": "blinatumomab"}, remote)
     sent = endpoint.queries[-1]
     head, _sep, _tail = sent.partition(block)
     assert head.rstrip().endswith("?offsetText\nWHERE {")
-    assert sent.replace(f"\n  {block}\n", "") == entry.text
+    assert sent.replace(f"\n  {block}\n", "") == bound
     # outer: appended as the query's outer VALUES clause
     outer = EndpointEngine(endpoint.url, values="outer", sleep=no_sleep)
-    text = outer.query_text(entry.text, {"therapy": BLINATUMOMAB})
-    assert text.startswith(entry.text.rstrip())
+    text = outer.query_text(bound, {"therapy": BLINATUMOMAB})
+    assert text.startswith(bound.rstrip())
     assert text.rstrip().endswith(block)
 
 

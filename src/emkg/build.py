@@ -5,6 +5,8 @@ The release (default ``dist/``) holds:
 * ``emkg.ttl`` / ``emkg.nt`` / ``emkg.jsonld``: everything in one graph;
 * ``emkg.trig`` / ``emkg.nq``: one named graph for the ontology and its imports and one
   per source publication (one ``kg/*.ttl`` file each);
+* ``queries.ttl``: the saved queries as SPARQL examples (``sh:SPARQLSelectExecutable``), so
+  that a store user can find the questions with SPARQL (:mod:`emkg.catalogue_rdf`);
 * ``void.ttl``: a VoID/DCAT description of the dataset with its version, counts and files.
 
 The whole folder is written next to the target and swapped in at the end, so a failed
@@ -25,7 +27,8 @@ from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, VOID, XSD
 
 from emkg import __version__, paths
-from emkg.errors import InputError
+from emkg.catalogue_rdf import catalogue_turtle
+from emkg.errors import InputError, describe_os_error
 from emkg.rdfio import default_dir_mode, parse_into
 
 EMKG = Namespace("https://w3id.org/emkg/ontology#")
@@ -44,6 +47,10 @@ RELEASE_FILES: dict[str, tuple[str, str]] = {
     "emkg.nq": ("nquads", "application/n-quads"),
 }
 _QUAD_FILES = {"emkg.trig", "emkg.nq"}
+#: release files that are not the graph: file name -> media type
+SIDE_FILES: dict[str, str] = {
+    "queries.ttl": "text/turtle",  # the saved queries as SPARQL examples (emkg.catalogue_rdf)
+}
 
 #: dataset statistics: name -> (class IRI counted, label)
 _COUNTED_CLASSES: dict[str, URIRef] = {
@@ -66,8 +73,25 @@ def ontology_files() -> list[Path]:
 
 
 def kg_files() -> list[Path]:
-    """The curated graph: one Turtle file per source publication."""
-    return sorted(paths.kg_dir().glob("*.ttl"))
+    """The curated graph: one Turtle file per source publication.
+
+    Anything else in ``kg/`` (another RDF format, a text file, a folder) is refused rather
+    than silently left out of the release; hidden files (editor swap files) are ignored.
+    """
+    folder = paths.kg_dir()
+    found: list[Path] = []
+    for item in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if item.name.startswith("."):
+            continue
+        if item.suffix != ".ttl" or not item.is_file():
+            kind = "a folder" if item.is_dir() else f"a {item.suffix or 'suffix-less'} file"
+            raise InputError(
+                f"kg/ holds only Turtle files (*.ttl), one per source publication; this is {kind}",
+                path=item,
+                hint="move it out of kg/, or convert it to Turtle and name it <source>.ttl",
+            )
+        found.append(item)
+    return found
 
 
 def source_files() -> list[Path]:
@@ -197,7 +221,8 @@ def void_description(
         g.add((d, DCAT.distribution, dist))
         g.add((dist, RDF.type, DCAT.Distribution))
         g.add((dist, DCAT.downloadURL, URIRef(name, base="https://w3id.org/emkg/release/")))
-        g.add((dist, DCAT.mediaType, Literal(RELEASE_FILES[name][1])))
+        media = RELEASE_FILES[name][1] if name in RELEASE_FILES else SIDE_FILES[name]
+        g.add((dist, DCAT.mediaType, Literal(media)))
         g.add((dist, DCAT.byteSize, Literal(len(data), datatype=XSD.integer)))
         g.add((dist, SPDX.checksum, Literal("sha256:" + hashlib.sha256(data).hexdigest())))
     return g
@@ -214,6 +239,7 @@ def serialize_release(ds: Dataset) -> tuple[dict[str, bytes], BuildReport]:
             lines = sorted(line for line in data.decode("utf-8").splitlines() if line.strip())
             data = ("\n".join(lines) + "\n").encode("utf-8")
         files[name] = data
+    files["queries.ttl"] = catalogue_turtle()
     store = _oxigraph_store(files["emkg.nq"])
     counts = dataset_counts(store)
     graphs = graph_counts(store)
@@ -230,7 +256,15 @@ def build(out_dir: Path | None = None) -> BuildReport:
     ds = assemble()
     files, report = serialize_release(ds)
     report.out_dir = out
-    _write_folder_atomically(out, files)
+    try:
+        _write_folder_atomically(out, files)
+    except OSError as exc:
+        what, hint = describe_os_error(exc)
+        raise InputError(
+            f"cannot write the release: {what}",
+            path=out,
+            hint=f"{hint} (--out); the previous release, if any, is unchanged",
+        ) from exc
     return report
 
 

@@ -8,10 +8,20 @@ Each ``.rq`` file starts with a header of ``#+`` comment lines (the format is do
     #+ description: Every extramedullary site where disease was seen after ...
     #+ param: therapy
     #+   type: class
-    #+   default: emkg:Blinatumomab
     #+   example: blinatumomab
     #+   description: The therapy given before the finding; its subclasses count.
+    #+ keywords: therapy, extramedullary site
     #+ columns: therapy, therapyLabel, patient, source, site, siteLabel, method, ...
+
+    SELECT ... WHERE {
+      VALUES ?therapy { emkg:Blinatumomab }   # the default, part of the query
+      ...
+
+A parameter's default is not in the header: it is the one-value ``VALUES ?name { term }``
+block that opens the WHERE group, so the file sent to any SPARQL 1.1 store as it stands gives
+the default answer. When a value is given, emkg removes that block
+(:meth:`QueryEntry.text_for`) and binds the value through the engine's binding API. A
+parameter without such a block is optional: unbound, it matches any value.
 
 The id is the file stem. ``queries/cq/`` holds the competency questions and
 ``queries/qc/`` the quality checks, whose stems end in ``-violation`` and which must
@@ -24,18 +34,29 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from emkg import paths
 from emkg.errors import InputError, UsageError
-from emkg.sparqltext import has_outer_values, select_projection
+from emkg.sparqltext import (
+    LeadingValues,
+    has_outer_values,
+    leading_values,
+    prefix_declarations,
+    select_projection,
+    term_parts,
+)
+
+if TYPE_CHECKING:
+    from rdflib import Literal, URIRef
 
 KINDS: dict[str, str] = {"cq": "competency question", "qc": "quality check"}
 PARAM_TYPES: tuple[str, ...] = ("class", "term", "iri", "string", "integer", "decimal", "boolean")
-_TOP_KEYS = ("id", "title", "description", "param", "columns")
-_PARAM_KEYS = ("type", "of", "default", "example", "description")
+_TOP_KEYS = ("id", "title", "description", "param", "keywords", "columns")
+_PARAM_KEYS = ("type", "of", "example", "description")
 _HEADER_LINE = re.compile(r"^#\+(?P<indent>\s+)(?P<key>[A-Za-z]+):\s?(?P<value>.*)$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
@@ -47,8 +68,22 @@ class Param:
     type: str
     description: str
     examples: tuple[str, ...]
-    default: str | None = None
+    default: str | None = None  # the default value as the query's VALUES block writes it
     of: str | None = None
+    #: the default as (kind, value, datatype, language), kind "iri" or "literal"
+    default_parts: tuple[str, str, str | None, str | None] | None = None
+
+    @property
+    def default_term(self) -> URIRef | Literal | None:
+        """The default value as an RDF term (None for an optional parameter)."""
+        if self.default_parts is None:
+            return None
+        from rdflib import Literal, URIRef
+
+        kind, value, datatype, language = self.default_parts
+        if kind == "iri":
+            return URIRef(value)
+        return Literal(value, lang=language, datatype=URIRef(datatype) if datatype else None)
 
     @property
     def optional(self) -> bool:
@@ -71,10 +106,25 @@ class QueryEntry:
     params: tuple[Param, ...]
     columns: tuple[str, ...]
     text: str
+    keywords: tuple[str, ...] = ()
+    defaults: tuple[LeadingValues, ...] = ()
 
     @property
     def is_violation_check(self) -> bool:
         return self.kind == "qc"
+
+    def text_for(self, bound: Iterable[str]) -> str:
+        """The query text for running with the parameters ``bound`` given by the caller.
+
+        The default VALUES block of each bound parameter is removed (the engine binds the
+        given term instead); the defaults of the other parameters stay in the text.
+        """
+        names = set(bound)
+        text = self.text
+        for block in sorted(self.defaults, key=lambda b: b.start, reverse=True):
+            if block.variable in names:
+                text = text[: block.start] + text[block.end :]
+        return text
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -134,12 +184,18 @@ class _HeaderReader:
     def _param(self, key: str, value: str, number: int) -> None:
         if not self.params:
             raise self.error("an indented header line must follow a 'param:' line", number)
+        if key == "default":
+            raise self.error(
+                "a parameter's default is not stated in the header: write it as the block "
+                "'VALUES ?name { value }' first in the WHERE group",
+                number,
+            )
         if key not in _PARAM_KEYS:
             raise self.error(
                 f"unknown parameter key {key!r} (known: {', '.join(_PARAM_KEYS)})", number
             )
         current = self.params[-1]
-        if key in {"type", "of", "default"} and key in current:
+        if key in {"type", "of"} and key in current:
             raise self.error(f"parameter key {key!r} given twice", number)
         current.setdefault(key, []).append(value)
 
@@ -168,8 +224,7 @@ class _HeaderReader:
             of = fields.get("of", [None])[0]
             if of is not None and ptype != "iri":
                 raise self.error(f"parameter {name!r}: 'of' applies to type iri only", line)
-            default = fields.get("default", [None])[0]
-            out.append(Param(name, ptype, description, examples, default or None, of))
+            out.append(Param(name, ptype, description, examples, None, of))
         names = [p.name for p in out]
         if len(set(names)) != len(names):
             raise self.error("a parameter is declared twice")
@@ -210,6 +265,7 @@ def read_entry(path: Path) -> QueryEntry:
             raise reader.error(
                 f"parameter {p.name!r} must be in the SELECT list so that every engine binds it"
             )
+    params, defaults = _with_defaults(reader, text, params)
     if has_outer_values(text):
         raise reader.error(
             "a saved query may not end with its own VALUES clause: "
@@ -224,7 +280,48 @@ def read_entry(path: Path) -> QueryEntry:
         params=params,
         columns=columns,
         text=text,
+        keywords=tuple(
+            k.strip() for k in ",".join(reader.top.get("keywords", [])).split(",") if k.strip()
+        ),
+        defaults=defaults,
     )
+
+
+def _with_defaults(
+    reader: _HeaderReader, text: str, params: tuple[Param, ...]
+) -> tuple[tuple[Param, ...], tuple[LeadingValues, ...]]:
+    """The parameters with their defaults read from the VALUES blocks opening the WHERE group."""
+    try:
+        blocks = leading_values(text)
+    except ValueError as exc:
+        raise reader.error(str(exc)) from exc
+    prefixes = prefix_declarations(text)
+    by_name = {p.name: p for p in params}
+    found: dict[str, Param] = {}
+    for block in blocks:
+        param = by_name.get(block.variable)
+        if param is None:
+            raise reader.error(
+                f"the VALUES block for ?{block.variable} opens the WHERE group but "
+                f"{block.variable!r} is not a parameter (the opening VALUES blocks are the "
+                "defaults of parameters)",
+                block.line,
+            )
+        if param.name in found:
+            raise reader.error(f"parameter {param.name!r} has two default blocks", block.line)
+        try:
+            parts = term_parts(block.term, prefixes)
+        except ValueError as exc:
+            raise reader.error(
+                f"the default of {param.name!r} is not one RDF term: {exc}", block.line
+            ) from exc
+        if (parts[0] == "iri") != (param.type in {"class", "term", "iri"}):
+            raise reader.error(
+                f"the default of {param.name!r} ({block.term}) does not fit type {param.type}",
+                block.line,
+            )
+        found[param.name] = replace(param, default=block.term, default_parts=parts)
+    return tuple(found.get(p.name, p) for p in params), tuple(blocks)
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 
 from emkg import __version__
 from emkg.commands import COMMAND_MODULES
-from emkg.errors import EmkgError
+from emkg.errors import INTERNAL_ERROR, EmkgError, InputError, describe_os_error
+
+DEBUG_VAR = "EMKG_DEBUG"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,3 +50,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"emkg {args.command}: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # the environment: permissions, a full disk, a port in use
+        if os.environ.get(DEBUG_VAR):
+            raise
+        error = environment_error(exc)
+        print(f"emkg {args.command}: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except Exception as exc:  # a bug: say so, without a traceback unless asked
+        if os.environ.get(DEBUG_VAR):
+            raise
+        text = " ".join(str(exc).split())[:300]
+        print(
+            f"emkg {args.command}: internal error: {type(exc).__name__}: {text}\n"
+            f"  what to do: this is a fault in emkg, not in your input; run again with "
+            f"{DEBUG_VAR}=1 to see where it happened and report it",
+            file=sys.stderr,
+        )
+        return INTERNAL_ERROR
+
+
+def environment_error(exc: OSError) -> InputError:
+    """An OSError from the machine (not from emkg's input checks) as a message with a fix."""
+    what, hint = describe_os_error(exc)
+    where = exc.filename if exc.filename is not None else None
+    return InputError(what, path=where, hint=hint)

@@ -265,14 +265,19 @@ class Resolver:
         return literal_value(param, raw)
 
     def bindings(self, entry: QueryEntry, given: Mapping[str, str]) -> dict[str, Term]:
-        """The terms to bind for ``entry``: given values, else defaults; unknown names fail."""
+        """The terms to bind for ``entry``: given values, else the query's defaults.
+
+        Unknown parameter names fail.
+        """
         for name in given:
             entry.param(name)
         out: dict[str, Term] = {}
         for param in entry.params:
-            raw = given.get(param.name, param.default)
-            if raw is not None:
-                out[param.name] = self.resolve(param, raw)
+            if param.name in given:
+                out[param.name] = self.resolve(param, given[param.name])
+            elif param.default_term is not None:
+                # the query's own default (its opening VALUES block), as the store reads it
+                out[param.name] = param.default_term
         return out
 
 

@@ -25,7 +25,7 @@ def run_bound(entry: QueryEntry, bindings: Mapping[str, Term], engine: Engine) -
     """The results of ``entry`` with terms already resolved (name -> term)."""
     for name in bindings:
         entry.param(name)
-    table = engine.select(entry.text, bindings)
+    table = engine.select(entry.text_for(bindings), bindings)
     if table.columns != entry.columns:
         raise AssertionError(f"{entry.id}: engine returned columns {table.columns}")
     return table

@@ -173,6 +173,19 @@ def read_shapes(files: Sequence[Path] | None = None) -> Graph:
     graph = Graph()
     for path in chosen:
         parse_into(graph, Path(path))
+    shape_types = (SH.NodeShape, SH.PropertyShape)
+    targets = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+    if not any((None, RDF.type, kind) in graph for kind in shape_types) and not any(
+        (None, predicate, None) in graph for predicate in targets
+    ):
+        raise InputError(
+            "no SHACL shapes in "
+            + ", ".join(str(p) for p in chosen)
+            + " (no sh:NodeShape, sh:PropertyShape or target)",
+            path=None,
+            hint="give the files that hold the shapes with --shapes, or leave --shapes out to "
+            "use shapes/",
+        )
     return graph
 
 
