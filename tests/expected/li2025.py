@@ -190,8 +190,12 @@ ANSWERS: dict[str, Any] = {
 }
 
 INCLUDES = {
-    # Li: the breast mass was found "At the same time" as the month of selinexor and chidamide
-    "cq01-blinatumomab-at-the-same-time": {(LI1,)},
+    # Li: the breast mass was found "At the same time" as the month of selinexor and chidamide.
+    # Changed (issue 12): no row. The time used to be an offset whose text was the curator's
+    # ("At the same time (as selinexor and chidamide, given for one month)"); it is now the
+    # placement emkg:during the selinexor and chidamide line, with no offset, so CQ1's offset
+    # columns are empty for it.
+    "cq01-blinatumomab-at-the-same-time": set(),
     # "One month after CAR-T cell therapy"
     "cq06-when": {(LI1, Decimal(1), e("Month"))},
     # "at the 6th month" after UCBT (month 5 to 6)
