@@ -137,7 +137,7 @@ def parse_identifier(text: str) -> Identifier:
         found = identifier_of_iri(raw)
         if found is None:
             raise IdentifierError(f"{raw!r} is not a publication IRI", hint=_HOW)
-        return found
+        return parse_identifier(found.curie)
     if not sep or scheme not in SCHEMES:
         raise IdentifierError(
             f"{raw!r} is not a publication identifier (doi:, pmid:, pmcid: or url:)", hint=_HOW
@@ -160,8 +160,7 @@ def identifier_of_iri(iri: str) -> Identifier | None:
     for scheme in ("doi", "pmid", "pmcid"):
         prefix = SCHEMES[scheme][1]
         if iri.startswith(prefix):
-            local = iri[len(prefix) :]
-            return Identifier(scheme, local) if re.match(SCHEMES[scheme][0], local) else None
+            return Identifier(scheme, iri[len(prefix) :])  # checked by parse_identifier
     if re.match(SCHEMES["url"][0], iri):
         return Identifier("url", iri)
     return None
@@ -375,8 +374,8 @@ def check_identifiers(graph: Graph) -> list[QuoteProblem]:
 
 def check_quotes(graph: Graph, registry: Registry) -> list[QuoteProblem]:
     """Every quote and offset text verbatim in a registered text of the publication it cites."""
-    problems = []
-    refused = {p.node for p in check_identifiers(graph)}
+    problems = check_identifiers(graph)
+    refused = {p.node for p in problems}
     missing_source: set[Node] = set()
     for cited in sorted(cited_sources(graph), key=str):
         if cited in refused or registry.find(cited):

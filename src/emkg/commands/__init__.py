@@ -6,6 +6,7 @@ A module listed here exposes ``register(subparsers)``; see :mod:`emkg.cli`.
 COMMAND_MODULES: tuple[str, ...] = (
     "all",
     "build",
+    "check",
     "queries",
     "query",
     "reason",
