@@ -276,6 +276,7 @@ class _Patient:
         self.index = 0
         self.events = 0
         self.findings: list[_Finding] = []
+        self.baseline_not_reported = False
         self.em_budget = rng.randint(0, MAX_EM_FINDINGS)
         self.agents_used: set[Term] = set()
         self.number = number
@@ -322,7 +323,9 @@ class _Patient:
         t(o, _p("offsetText"), _str(text))
 
     def choice(self, items: tuple[Term, ...] | list[Term]) -> Term:
-        return items[self.rng.randrange(len(items))]
+        # one draw whatever the number of items, so that a value set growing in the ontology
+        # does not reshuffle the rest of the cohort
+        return items[min(int(self.rng.random() * len(items)), len(items) - 1)]
 
     # -- events ------------------------------------------------------------
 
@@ -445,7 +448,12 @@ class _Patient:
         else:
             t(f, _p("notReported"), v.member("ReportElement", "DetectionMethodElement").nt)
         if context is not None:
-            t(f, _p("detectionContext"), v.member("DetectionContext", context).nt)
+            # what prompted the examination (detection context) or what it was for (role)
+            roles = {m.nt for m in v.members("AssessmentRole")}
+            if _iri(EMKG + context) in roles:
+                t(f, _p("assessmentRole"), v.member("AssessmentRole", context).nt)
+            else:
+                t(f, _p("detectionContext"), v.member("DetectionContext", context).nt)
         present = status in ("Present", "Progressing", "Decreased", "Stable")
         if present and rng.random() < 0.3:
             t(f, _p("subclinical"), _lit("true", "boolean"))
@@ -600,7 +608,9 @@ class _Patient:
                 t(f, _p("subclinical"), _lit("true", "boolean"))
             self.quote([f], f"baseline PET before CAR-T, {status} at the {site.label}")
             self.findings.append(_Finding(f, self.index, site, seen))
-        else:
+        elif not self.baseline_not_reported:
+            # said once on the patient, however many CAR-T lines lack baseline imaging
+            self.baseline_not_reported = True
             t(self.node, _p("notReported"), v.member("ReportElement", "BaselineImagingElement").nt)
         present = self.present_sites()
         decision = None
