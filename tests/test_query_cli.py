@@ -275,31 +275,31 @@ def test_bad_input_exits_2_without_a_traceback(
 
 
 def test_a_quality_check_exits_0_when_clean(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = cli(capsys, "query", "unquoted-node", "--format", "csv")
+    code, out, err = cli(capsys, "query", "offset-order", "--format", "csv")
     assert code == 0
-    assert out == "node,nodeType,problem,source\r\n"
+    assert out == "node,anchor,sequenceIndex,anchorIndex,offsetValue,problem,source\r\n"
     assert err == ""
 
 
 @pytest.fixture
 def broken_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the project whose kg/ holds a file with an unquoted node (EMKG_HOME)."""
+    """A copy of the project whose kg/ holds a file with offsets against the order (EMKG_HOME)."""
     root = paths.project_root()
     project = tmp_path / "project"
     shutil.copytree(root / "ontology", project / "ontology")
     shutil.copytree(root / "queries", project / "queries")
     (project / "kg").mkdir()
-    shutil.copy(FIXTURES / "unquoted-node-violation.ttl", project / "kg" / "broken.ttl")
+    shutil.copy(FIXTURES / "offset-order-violation.ttl", project / "kg" / "broken.ttl")
     monkeypatch.setenv("EMKG_HOME", str(project))
     return project
 
 
 @pytest.mark.usefixtures("broken_project")
 def test_a_quality_check_exits_1_when_it_finds_rows(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = cli(capsys, "query", "unquoted-node-violation", "--format", "csv")
+    code, out, err = cli(capsys, "query", "offset-order-violation", "--format", "csv")
     assert code == 1
-    assert "e3-no-annotation" in out
-    assert "found 4 violation(s)" in err
+    assert "f-after-but-ordered-before" in out
+    assert "found 2 violation(s)" in err
     # a competency question with no answer is not a failure
     code, _out, _err = cli(capsys, "query", "cq01")
     assert code == 0
@@ -317,7 +317,9 @@ def test_the_default_engine_uses_the_release_only_when_current(broken_project: P
     assert main(["build"]) == 0
     release = open_oxigraph()
     assert release.origin == str(broken_project / "dist" / "emkg.nq")
-    assert len(release.select("SELECT ?s WHERE { ?s a <http://www.w3.org/ns/oa#Annotation> }"))
+    assert len(
+        release.select("SELECT ?s WHERE { ?s <https://w3id.org/emkg/ontology#hasTimeOffset> ?o }")
+    )
     later = time.time() + 5
     os.utime(broken_project / "kg" / "broken.ttl", (later, later))  # a source edited after it
     assert open_oxigraph().origin == "assembled in memory"

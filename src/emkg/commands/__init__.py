@@ -12,6 +12,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "reason",
     "docs",
     "load",
+    "htmlreport",
     "serve",
     "validate",
 )
