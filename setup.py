@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent
 DATA: dict[str, tuple[str, ...]] = {
     "ontology": ("*.ttl", "imports/*.ttl", "*.xml"),
     "shapes": ("*.ttl",),
-    "queries": ("README.md", "cq/*.rq", "qc/*.rq"),
+    "queries": ("**/*",),  # every kind of saved query, with its README and column tables
     "kg": ("*.ttl",),
 }
 DATA_FILES = ("LICENSE", "LICENSE-DATA.md")
@@ -38,6 +38,8 @@ class BuildWithData(build_py):
         for folder, patterns in DATA.items():
             for pattern in patterns:
                 for source in sorted((ROOT / folder).glob(pattern)):
+                    if not source.is_file() or "__pycache__" in source.parts:
+                        continue
                     dest = target / source.relative_to(ROOT)
                     dest.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(source, dest)

@@ -25,7 +25,12 @@ from emkg.runner import run_query
 
 ROOT = Path(__file__).resolve().parents[1]
 #: what the wheel must carry, relative to the project folder (one copy each in the repository)
-DATA_FOLDERS = {"ontology": "**/*.ttl", "shapes": "*.ttl", "queries": "*/*.rq", "kg": "*.ttl"}
+DATA_FOLDERS = {
+    "ontology": "**/*.*",
+    "shapes": "*.ttl",
+    "queries": "**/*.*",
+    "kg": "*.ttl",
+}
 _SKIP = shutil.ignore_patterns(
     ".git",
     ".venv",

@@ -206,6 +206,13 @@ def _ontology_version_iri(ds: Dataset) -> URIRef:
     return ONTOLOGY_IRI
 
 
+#: the dataset has no single licence: each named graph (void:subset) states its own
+DATASET_RIGHTS = (
+    "Licences differ by named graph; each void:subset states its dcterms:license or, where "
+    "its source states none, its dcterms:rights (what is redistributed). The emkg ontology "
+    "and curated statements are CC BY 4.0; quotations keep the licence of their source; the "
+    "UBERON import is CC BY 3.0. See LICENSE-DATA.md."
+)
 IANA_MEDIA = "https://www.iana.org/assignments/media-types/"
 SHA256 = SPDX.checksumAlgorithm_sha256
 DCAT_VERSION = URIRef("http://www.w3.org/ns/dcat#version")  # DCAT 3
@@ -234,8 +241,7 @@ def void_description(
     g.add((d, RDF.type, VOID.Dataset))
     g.add((d, RDF.type, DCAT.Dataset))
     g.add((d, DCTERMS.title, Literal("emkg: extramedullary B-ALL knowledge graph", lang="en")))
-    for licence in dataset_licences(ds):
-        g.add((d, DCTERMS.license, licence))
+    g.add((d, DCTERMS.rights, Literal(DATASET_RIGHTS, lang="en")))
     g.add((d, DCTERMS.hasVersion, Literal(__version__)))
     g.add((d, DCAT_VERSION, Literal(__version__)))
     g.add((d, OWL.versionInfo, Literal(__version__)))
@@ -254,6 +260,8 @@ def void_description(
         g.add((sub, VOID.triples, Literal(n, datatype=XSD.integer)))
         for stated in ds.graph(sub).objects(None, DCTERMS.license):
             g.add((sub, DCTERMS.license, stated))
+        for rights in ds.graph(sub).objects(None, DCTERMS.rights):
+            g.add((sub, DCTERMS.rights, rights))
     for name, data in sorted(files.items()):
         dist = URIRef(f"https://w3id.org/emkg/dataset/{name}")
         g.add((d, DCAT.distribution, dist))
@@ -268,18 +276,6 @@ def void_description(
         digest = hashlib.sha256(data).hexdigest()
         g.add((checksum, SPDX.checksumValue, Literal(digest, datatype=XSD.hexBinary)))
     return g
-
-
-def dataset_licences(ds: Dataset) -> list[URIRef]:
-    """The licences the curated sources declare (``dcterms:license`` in ``kg/``), sorted."""
-    found = {
-        o
-        for g in ds.graphs()
-        if g.identifier != ONTOLOGY_GRAPH
-        for o in g.objects(None, DCTERMS.license)
-        if isinstance(o, URIRef)
-    }
-    return sorted(found)
 
 
 def jsonld_context() -> dict[str, str]:

@@ -58,6 +58,7 @@ KINDS: dict[str, str] = {
     "cq": "competency question",
     "qc": "quality check",
     "view": "report view",
+    "export": "export table",
 }
 PARAM_TYPES: tuple[str, ...] = ("class", "term", "iri", "string", "integer", "decimal", "boolean")
 _TOP_KEYS = ("id", "title", "description", "param", "keywords", "columns")

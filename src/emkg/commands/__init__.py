@@ -14,5 +14,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "load",
     "htmlreport",
     "serve",
+    "export",
     "validate",
 )
