@@ -230,10 +230,10 @@ ANSWERS: dict[str, Any] = {
     # the radiation was prompted by the spine findings of CQ1 and carried out as the radiation.
     # Changed (issue 12): also by the disease of the discussion, "multifocal bony and
     # extramedullary B-ALL entering his spinal canal and abutting his dura" ... "this patient
-    # received pre-CAR radiation in an effort to mitigate toxicity" (bone element, vertebral
-    # canal: the node the graph lacked).
+    # received pre-CAR radiation in an effort to mitigate toxicity" (the vertebral canal: the
+    # node the graph lacked).
     "cq05-radiation": {(s, j1("e27-radiation")) for s, _m in CASE_ONE_SITES}
-    | {(BONE, j1("e27-radiation")), (uberon("0006692"), j1("e27-radiation"))},
+    | {(uberon("0006692"), j1("e27-radiation"))},
     "cq05-dose-reduction": {("dose level 3", "dose level 2")},
     # ----------------------------------------------------------------------------------------
     # CQ6: response to CAR-T in marrow and at EM sites
@@ -358,10 +358,9 @@ ANSWERS: dict[str, Any] = {
     ],
     # listed between the blinatumomab bridge and the CAR-T infusion: the spine findings (CQ1).
     # Changed (issue 12): and the discussion's "multifocal bony and extramedullary B-ALL entering
-    # his spinal canal" (bone element, vertebral canal), listed there; the paper places it only
-    # before the pre-CAR radiation, so it is not an answer to "after blinatumomab" (CQ1).
-    "cq09-case-one-findings-in-bridge": {(s,) for s, _m in CASE_ONE_SITES}
-    | {(BONE,), (uberon("0006692"),)},
+    # his spinal canal" (the vertebral canal), listed there; the paper places it only before the
+    # pre-CAR radiation, so it is not an answer to "after blinatumomab" (CQ1).
+    "cq09-case-one-findings-in-bridge": {(s,) for s, _m in CASE_ONE_SITES} | {(uberon("0006692"),)},
     # ----------------------------------------------------------------------------------------
     # CQ10: bridged from CAR-T to HSCT
     # ----------------------------------------------------------------------------------------
