@@ -80,9 +80,29 @@ class RuntimeMissing(EmkgError):
 
 
 class RemoteError(EmkgError):
-    """A SPARQL server did not answer, answered with an error, or lost data."""
+    """A SPARQL server did not answer, answered with an error, or lost data.
+
+    ``answered`` is False when no answer of the server itself came back (a timeout, a
+    connection closed, a gateway's 502/504): the server may still be running the request.
+    """
 
     exit_code = 4
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        answered: bool = True,
+        status: int | None = None,
+        tried: int = 1,
+        last: str = "",
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.answered = answered
+        self.status = status  # the HTTP status of the last answer, None when none came
+        self.tried = tried
+        self.last = last or message
 
 
 _OS_ERRORS: dict[int, tuple[str, str]] = {
