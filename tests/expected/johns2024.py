@@ -208,8 +208,11 @@ ANSWERS: dict[str, Any] = {
     # one finding per method and site (sentences quoted at CQ1), except the thoracic region of
     # the vertebral column, seen on contrast CT ("thoracic spine lesion") and, as the T2-T4 soft
     # tissue lesion, on MRI and PET-MRI - each method once.
-    # Changed (issue 12): no (clinical examination, eye) row - the ocular relapse names no method.
-    "cq04-counts": {(m, s, 1, 1) for s, m in CASE_ONE_SITES | CASE_TWO_SITES if m is not None},
+    # Changed (issue 12): the ocular relapse names no method ("presented with a frank ocular
+    # relapse"), so it counts as method not reported, not as clinical examination; and the
+    # discussion's disease "entering his spinal canal" (vertebral canal) names no method either.
+    "cq04-counts": {(m, s, 1, 1) for s, m in CASE_ONE_SITES | CASE_TWO_SITES if m is not None}
+    | {(e("DetectionMethodElement"), s, 1, 1) for s in (EYE, uberon("0006692"))},
     # PET imaging: PET-MRI at Stanford ("PET-MRI is the standard at our institution")
     "cq04-pet": {(e("PETMRI"), e("PETImaging"))},
     # ----------------------------------------------------------------------------------------
@@ -464,6 +467,9 @@ ANSWERS: dict[str, Any] = {
         (J2, e("AgentElement")),
         (J2, e("CellOriginElement")),
         (J2, e("DetectionMethodElement")),
+        # Changed (issue 12): "a frank ocular relapse" with no marrow status at that time - its
+        # relapse type is not reported.
+        (J2, e("RelapseSiteElement")),
     },
 }
 
