@@ -576,3 +576,18 @@ def test_curated_counts_by_hand(exported: dict[str, Path]) -> None:
     # "A 39-year-old female with fatigue was admitted to our hospital."
     assert float(li["ageInYears"]) == 39.0
     assert li["sexLabel"] == "female"
+
+
+def test_packets_read_in_chunks_equal_packets_read_at_once(
+    exported: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from emkg.export.phenopackets import write_packets
+    from emkg.export.store import open_release_store
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    with open_release_store(exported["release"]) as store:
+        one = write_packets(store, tmp_path / "one", chunk=1, log=lambda _line: None)
+        all_ = write_packets(store, tmp_path / "all", chunk=1000, log=lambda _line: None)
+    assert one.count == all_.count == 4
+    for path in sorted((tmp_path / "all").glob("*.json")):
+        assert (tmp_path / "one" / path.name).read_bytes() == path.read_bytes(), path.name

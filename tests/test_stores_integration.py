@@ -940,3 +940,47 @@ def test_two_loads_at_once_leave_exactly_one_release(
     assert store_graphs(oxigraph) == expected.content, (codes, texts)
     assert set(verdict.values()) == {last}
     assert oxigraph.server().graphs_under(LOCK_GRAPH) == [], "a lock was left behind"
+
+
+def test_a_killed_load_changes_nothing_and_the_next_load_takes_over(
+    oxigraph, old, new, proxy_for, monkeypatch, capsys
+) -> None:
+    """kill -9 of `emkg load` while it stages: old graphs stay; its lock does not block."""
+    _reset_to(oxigraph, old, monkeypatch, capsys)
+    proxy = proxy_for(oxigraph)
+    proxy.faults.append(Fault(_put_of("li2025"), "delay", delay=3.0))
+    env = {**os.environ, **oxigraph.env()}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "emkg",
+            "load",
+            "--endpoint",
+            _via(proxy, oxigraph),
+            "--dist",
+            str(new.dist),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert proxy.seen_fault.wait(60), "the load never reached the PUT"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        proc.kill()
+    assert proxy.forwarded.wait(30)  # the dead load's last PUT has reached the server
+    srv = oxigraph.server()
+    for graph, content in old.content.items():
+        got = srv.get_graph(graph)
+        assert got is not None
+        assert canonical(got[0]) == content, f"{graph} changed by a killed load"
+    assert srv.graphs_under(LOCK_GRAPH), "the killed load's lock claim is there"
+    code, text = emkg_load(oxigraph.load_url, new, oxigraph, monkeypatch, capsys, "--clean-staging")
+    assert code == 0, text
+    assert "removed the load lock of run" in text
+    assert "that load has ended" in text
+    assert set(assert_old_or_new(oxigraph, old, new).values()) == {"new"}
+    assert srv.graphs_under(LOCK_GRAPH) == []

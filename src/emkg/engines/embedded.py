@@ -15,7 +15,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, URIRef, Variable
 from rdflib.term import Identifier
 
-from emkg import build, paths
+from emkg import build, paths, swap
 from emkg.errors import InputError
 from emkg.results import ResultTable, Term, from_oxigraph, normalise_term, to_oxigraph
 
@@ -133,7 +133,9 @@ def open_oxigraph(dist: Path | None = None) -> OxigraphEngine:
     The release is used only when it is newer than every source file and holds exactly the
     named graphs the sources make (a deleted kg file makes it stale too).
     """
-    nquads = (dist if dist is not None else paths.default_dist()) / RELEASE_NQUADS
+    folder = dist if dist is not None else paths.default_dist()
+    swap.recover(folder)  # a swap a crash cut short is finished (or undone) first, and said
+    nquads = folder / RELEASE_NQUADS
     if release_is_current(nquads):
         engine = OxigraphEngine.from_nquads(nquads)
         if engine.graph_names() == expected_graph_names():

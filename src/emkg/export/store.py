@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +15,8 @@ import pyoxigraph as ox
 from emkg import paths
 from emkg.catalogue import QueryEntry, load_catalogue
 from emkg.errors import InputError
+from emkg.ntriples import is_absolute_iri
+from emkg.sparqltext import where_group_start
 
 RELEASE_NQUADS = "emkg.nq"
 COLUMNS_FILE = "columns.tsv"
@@ -76,9 +78,28 @@ def solutions(store: ox.Store, entry: QueryEntry) -> ox.QuerySolutions:
     return result
 
 
-def rows(store: ox.Store, entry: QueryEntry) -> Iterator[dict[str, str | None]]:
-    """The query's rows as column -> lexical value (IRIs as strings, unbound as None)."""
-    result = solutions(store, entry)
+def restricted(entry: QueryEntry, variable: str, iris: Iterable[str]) -> str:
+    """The query's text with ``VALUES ?variable { <iri> ... }`` opening its WHERE group."""
+    terms = []
+    for iri in iris:
+        if not is_absolute_iri(iri):
+            raise InputError(f"{iri!r} is not an absolute IRI")
+        terms.append(f"<{iri}>")
+    start = where_group_start(entry.text)
+    block = f"\n  VALUES ?{variable} {{ {' '.join(terms)} }}\n"
+    return entry.text[:start] + block + entry.text[start:]
+
+
+def rows(
+    store: ox.Store, entry: QueryEntry, text: str | None = None
+) -> Iterator[dict[str, str | None]]:
+    """The query's rows as column -> lexical value (IRIs as strings, unbound as None).
+
+    ``text``: the query as sent, when it differs from the saved text (see :func:`restricted`).
+    """
+    result = store.query(text or entry.text, use_default_graph_as_union=True)
+    if not isinstance(result, ox.QuerySolutions):
+        raise InputError(f"{entry.id} is not a SELECT query", path=entry.path)
     names = [v.value for v in result.variables]
     variables = result.variables
     for sol in result:
