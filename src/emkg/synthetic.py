@@ -486,11 +486,28 @@ class _Patient:
         t(rel, _p("relapseType"), kind.nt)
         if kind.nt != v.member("RelapseType", "ExtramedullaryRelapse").nt:
             t(rel, _p("site"), v.term(BONE_MARROW).nt)
+        bodies = [rel]
+        if kind.nt != v.member("RelapseType", "MedullaryRelapse").nt:
+            # its extramedullary site and, for some, the CD19 status of its blasts, drawn from a
+            # generator of the relapse's own so that the rest of the cohort stays as it was
+            own = random.Random(rel)
+            sites = v.sites()
+            t(rel, _p("site"), sites[own.randrange(len(sites))].nt)
+            if own.random() < 0.5:
+                cd19 = self.new("cd19-expression")
+                levels = v.members("ExpressionLevel")
+                methods = (v.e("FlowCytometry"), v.e("Immunohistochemistry"))
+                t(cd19, _RDF_TYPE, v.e("AntigenExpression").nt)
+                t(cd19, _p("antigen"), v.member("Antigen", "CD19").nt)
+                t(cd19, _p("expression"), levels[own.randrange(len(levels))].nt)
+                t(cd19, _p("method"), methods[own.randrange(len(methods))].nt)
+                t(rel, _p("hasAntigenExpression"), cd19)
+                bodies.append(cd19)
         if after is not None:
             t(rel, _p("attributedTo"), after)
             months = rng.randint(2, 30)
             self.offset(rel, after, months, "Month", f"{months} months after the therapy")
-        self.quote([rel], f"{kind.label}")
+        self.quote(bodies, f"{kind.label}")
         return rel
 
     def toxicity(self, line: str, condition: Term) -> None:

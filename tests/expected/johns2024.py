@@ -471,6 +471,25 @@ ANSWERS: dict[str, Any] = {
         # relapse type is not reported.
         (J2, e("RelapseSiteElement")),
     },
+    # ----------------------------------------------------------------------------------------
+    # CQ16: EM relapses after CD19-directed therapy, by CD19 status of the EM blasts (new)
+    # ----------------------------------------------------------------------------------------
+    # Case two "received multiple lines of treatment, including blinatumomab" (the one CD19-
+    # directed line before it); "A few months later, the patient presented with a frank ocular
+    # relapse". The paper reports no immunophenotype of the ocular blasts: CD19 status not
+    # reported. Case one had no relapse after blinatumomab or tisagenlecleucel, and case two none
+    # after the CD19/CD22 CAR-T (she "died on day 38 post-CD19/CD22 CAR of refractory B-ALL",
+    # progressive marrow disease, not a relapse).
+    "cq16-relapses": {
+        (
+            J2,
+            j2("e16-ocular-relapse"),
+            EYE,
+            j2("e04-salvage-blinatumomab"),
+            Literal("not reported"),
+            None,
+        )
+    },
 }
 
 INCLUDES = {

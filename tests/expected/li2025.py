@@ -132,6 +132,23 @@ ANSWERS: dict[str, Any] = {
             BREAST,
         )
     },
+    # CQ16 (new): "After treatment with blinatumomab infusion for 28 days ... At the same time, a
+    # right breast mass was found, which was revealed by biopsy to be extramedullary relapse" -
+    # during the selinexor and chidamide month, after blinatumomab. The biopsy shows "typical
+    # lymphoblasts" by "immunohistochemical staining of PAX-5 (B) and TdT (C)"; CD19 of the
+    # breast blasts is not reported. Her later relapse "at the 6th month after UCBT" (after the
+    # CD19 CAR-T) was in the marrow only ("No evidence of extramedullary recurrence was
+    # observed"): not an EM relapse.
+    "cq16-relapses": {
+        (
+            LI1,
+            li("rel19-em-breast"),
+            BREAST,
+            li("e14-blinatumomab"),
+            Literal("not reported"),
+            None,
+        )
+    },
     # CQ7: Li reports no CAR-T toxicity: no row
     # CQ8 -------------------------------------------------------------------------------------
     # "she relapsed at the 6th month after UCBT" with "abnormal B cells ... (0.05%)" in the

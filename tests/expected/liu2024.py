@@ -92,6 +92,12 @@ ANSWERS: dict[str, Any] = {
     "cq12-assessments": {},
     "cq12-treatment": {(AUTO,)},
     "cq12-neurotoxicity": {(e("ICANS"), Decimal(1))},
+    # CQ16 (new) ------------------------------------------------------------------------------
+    # No EM relapse after CD19-directed therapy: the relapse "in both bone marrow (BM) and
+    # cerebrospinal fluid (CSF)" came before both CAR-T infusions, and after the autologous
+    # CD19 CAR-T "the patient later experienced a relapse in the bone marrow" (marrow only as
+    # reported). The honest answer is empty.
+    "cq16-relapses": set(),
     # CQ15 ------------------------------------------------------------------------------------
     # no imaging before either CAR-T infusion, and CRs in BM without an MRD method; the
     # toxicities are graded ("only grade 1 ... CRS and ... ICANS"). The abstract names no
