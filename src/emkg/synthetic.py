@@ -490,7 +490,7 @@ class _Patient:
         if kind.nt != v.member("RelapseType", "MedullaryRelapse").nt:
             # its extramedullary site and, for some, the CD19 status of its blasts, drawn from a
             # generator of the relapse's own so that the rest of the cohort stays as it was
-            own = random.Random(rel)
+            own = random.Random(rel)  # noqa: S311 - reproducible test data, not secrets
             sites = v.sites()
             t(rel, _p("site"), sites[own.randrange(len(sites))].nt)
             if own.random() < 0.5:
