@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from emkg import swap
 from emkg.engines import Engine
 from emkg.engines.embedded import RELEASE_NQUADS, OxigraphEngine, open_oxigraph
 from emkg.errors import InputError
@@ -18,6 +19,7 @@ def open_release(release: Path | None) -> Engine:
     if release is None:
         return open_oxigraph()
     folder = Path(release)
+    swap.recover(folder)  # finish or undo a swap a crash cut short, as every reader does
     nquads = folder / RELEASE_NQUADS
     if not nquads.is_file():
         raise InputError(
