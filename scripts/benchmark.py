@@ -60,11 +60,14 @@ class Step:
     peak: int = 0
     note: str = ""
     rows: int | None = None
+    cpu: float | None = None  # user + system seconds of the child (the load does not inflate)
 
     def show(self) -> str:
         if self.seconds is None:
             return f">{self.note}" if self.note else "failed"
         text = f"{self.seconds:.2f} s" if self.seconds < 100 else f"{self.seconds:.0f} s"
+        if self.cpu is not None:
+            text += f" (CPU {self.cpu:.1f} s)"
         return text + (f" ({self.rows:,} rows)" if self.rows is not None else "")
 
 
@@ -101,7 +104,8 @@ def run_child(cmd: list[str], limit: float, env: dict[str, str] | None = None) -
         if proc.returncode not in (0, 1):  # 1: validation found violations, still measured
             tail = err.read().decode("utf-8", "replace")[-800:]
             return Step(None, usage.ru_maxrss * 1024, note="error"), tail
-        return Step(seconds, usage.ru_maxrss * 1024, note=f"exit {proc.returncode}"), text
+        cpu = usage.ru_utime + usage.ru_stime
+        return Step(seconds, usage.ru_maxrss * 1024, f"exit {proc.returncode}", cpu=cpu), text
 
 
 # ---------------------------------------------------------------------------------------------
@@ -157,13 +161,16 @@ def query_child(release: str, ref: str, repeat: int, engine_name: str, cohort: s
     if typical is not None:
         variants.append(("typical", typical))
     for name, given in variants:
-        times = []
+        times: list[float] = []
+        cpus: list[float] = []
         rows = 0
         for _ in range(repeat):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             rows = len(run_query(entry, given, engine, resolver))
             times.append(time.perf_counter() - t0)
+            cpus.append(time.process_time() - c0)
         body = {"variant": name, "seconds": statistics.median(times), "rows": rows}
+        body["cpu"] = statistics.median(cpus)
         print(json.dumps(body), flush=True)
 
 
@@ -227,7 +234,7 @@ def measure_size(n: int, work: Path, args: argparse.Namespace, log: Any) -> Size
             res.steps[f"{ref} default"] = Step(None, step.peak, note=step.note)
         for item in found:
             key = f"{ref} {item['variant']}"
-            res.steps[key] = Step(item["seconds"], step.peak, rows=item["rows"])
+            res.steps[key] = Step(item["seconds"], step.peak, rows=item["rows"], cpu=item["cpu"])
             log(f"{n:>7,} {key:<13} {res.steps[key].show()}")
     return res
 
