@@ -176,7 +176,7 @@ def test_report_command_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[
         == 2
     )
     err = capsys.readouterr().err
-    assert "emkg.nq" in err
+    assert "holds no release store" in err
     assert "Traceback" not in err
     assert not (tmp_path / "x.html").exists()
     release = tmp_path / "rel"
