@@ -29,7 +29,10 @@ def open_release_store(release: Path | None) -> Iterator[ox.Store]:
     The N-Quads are bulk-loaded into an on-disk store in a temporary folder (memory stays
     flat at any size), removed when the block ends.
     """
+    from emkg import swap
+
     folder = Path(release) if release is not None else paths.default_dist()
+    swap.recover(folder)  # a release swap a crash cut short is finished (or undone) first
     nquads = folder / RELEASE_NQUADS
     if not nquads.is_file():
         if release is not None:
