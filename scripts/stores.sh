@@ -5,6 +5,7 @@
 #   scripts/stores.sh stop
 #   scripts/stores.sh status
 #   scripts/stores.sh run [--only NAME] -- COMMAND [ARGS...]   (start, run, always stop)
+#   scripts/stores.sh install [--only NAME]   (install only; scripts/test.sh runs it first)
 #
 # Oxigraph comes from PyPI (the `oxigraph` package in .venv); Virtuoso open source from
 # Debian's `virtuoso-opensource` (installed with apt-get when missing and we are root).
@@ -37,7 +38,7 @@ esac
 log() { printf 'stores.sh: %s\n' "$*" >&2; }
 
 usage() {
-  sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -391,8 +392,30 @@ cmd_run() {
   return $rc
 }
 
+cmd_install() {
+  local only=""
+  while [ $# -gt 0 ]; do
+    case $1 in
+    --only) only=${2:-}; shift 2 ;;
+    *) usage ;;
+    esac
+  done
+  case $only in "" | oxigraph | virtuoso) ;; *) usage ;; esac
+  if [ -z "$only" ] || [ "$only" = oxigraph ]; then
+    if [ ! -x "$OXIGRAPH_BIN" ]; then
+      log "$OXIGRAPH_BIN not found: run .venv/bin/pip install -e '.[test]'"
+      return 3
+    fi
+  fi
+  if [ -z "$only" ] || [ "$only" = virtuoso ]; then
+    install_virtuoso || return $?
+    log "virtuoso-t is installed ($(command -v virtuoso-t))"
+  fi
+}
+
 case ${1:-} in
 start) shift; cmd_start "$@" ;;
+install) shift; cmd_install "$@" ;;
 stop) cmd_stop ;;
 status) cmd_status ;;
 run) shift; cmd_run "$@" ;;

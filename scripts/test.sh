@@ -2,9 +2,9 @@
 # Install emkg with its test extras into .venv and run the whole test suite.
 # Provides what the tests need that pip cannot: a Java runtime for HermiT (from Debian's
 # packages, when `java` is missing) and Debian's Chromium for the browser tests
-# (scripts/browser.sh, when /usr/bin/chromium is missing). The SPARQL servers (Oxigraph
-# from PyPI, Virtuoso from Debian) are installed and started by scripts/stores.sh, which
-# the integration tests call.
+# (scripts/browser.sh, when /usr/bin/chromium is missing), and Virtuoso from Debian
+# (scripts/stores.sh install), all before the first test runs. The SPARQL servers (Oxigraph
+# from PyPI, Virtuoso) are started by scripts/stores.sh, which the integration tests call.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +23,16 @@ if ! command -v java >/dev/null 2>&1; then
 fi
 
 bash scripts/browser.sh
+
+# The SPARQL servers the integration tests start: installed here, before the first test that
+# needs one (Virtuoso from Debian; exit 3 means this machine cannot install it: no apt-get or
+# not root, and the tests that need it then say so).
+rc=0
+bash scripts/stores.sh install || rc=$?
+if [ "$rc" != 0 ] && [ "$rc" != 3 ]; then
+  echo "test.sh: scripts/stores.sh install failed ($rc)" >&2
+  exit "$rc"
+fi
 
 # Playwright drives the Chromium above; it must never fetch a browser of its own.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1

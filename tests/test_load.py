@@ -27,6 +27,7 @@ from emkg.load import (
     load,
     release_graphs,
 )
+from emkg.loadlock import LOCK_GRAPH, LoadLock
 
 ROOT = Path(__file__).resolve().parents[1]
 STORES = ROOT / "scripts" / "stores.sh"
@@ -231,3 +232,50 @@ def test_cli_user_without_a_password_is_a_usage_error(
     code = cli.main(["load", "--endpoint", endpoint, "--user", "dba", "--dist", str(dist)])
     assert code == 2
     assert "no password for user dba" in capsys.readouterr().err
+
+
+@pytest.mark.server
+def test_a_lock_left_by_a_dead_load_refuses_the_next_until_broken(
+    oxigraph_url: str, srv: SparqlServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    LoadLock(srv, "20200101T000000Z-dead00", log=lambda _m: None).acquire()  # never released
+    dist = _dist(tmp_path, make_release("D", ("ontology",)))
+    endpoint = f"{oxigraph_url}/query"
+    capsys.readouterr()
+    assert cli.main(["load", "--endpoint", endpoint, "--dist", str(dist)]) == 4
+    err = capsys.readouterr().err
+    assert "being loaded by another emkg load: run 20200101T000000Z-dead00 of " in err
+    assert "(server time); nothing was changed" in err
+    assert "--break-lock" in err
+    assert b'"D-0"' not in (srv.get_graph(f"{GRAPH_BASE}ontology") or (b"", ""))[0]
+    code = cli.main(["load", "--endpoint", endpoint, "--dist", str(dist), "--break-lock"])
+    _out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "broke the load lock of run 20200101T000000Z-dead00" in err
+    assert srv.graphs_under(LOCK_GRAPH) == []
+
+
+@pytest.mark.server
+def test_a_second_load_waits_for_the_lock_when_asked(
+    oxigraph_url: str, srv: SparqlServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import threading
+
+    holder = LoadLock(srv, "20200101T000000Z-live00", log=lambda _m: None)
+    holder.acquire()
+    releaser = threading.Timer(2.5, holder.release)
+    releaser.start()
+    dist = _dist(tmp_path, make_release("E", ("ontology",)))
+    endpoint = f"{oxigraph_url}/query"
+    try:
+        code = cli.main(["load", "--endpoint", endpoint, "--dist", str(dist), "--wait", "30"])
+    finally:
+        releaser.join()
+    _out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "waiting for the load of" in err
+    assert "run 20200101T000000Z-live00" in err
+    assert content(srv, f"{GRAPH_BASE}ontology") == canonical(
+        graphs_from_nquads(make_release("E", ("ontology",)))[0].ntriples
+    )
+    assert srv.graphs_under(LOCK_GRAPH) == []

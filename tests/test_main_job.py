@@ -18,7 +18,13 @@ def test_main_job_writes_and_names_every_output(
     out = tmp_path / "dist"
     assert main(["all", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    for name in ("emkg.trig", "void.ttl", "validation.txt", "cq01-blinatumomab.csv"):
+    for name in (
+        "emkg.trig",
+        "void.ttl",
+        "validation.txt",
+        "cq01-blinatumomab.csv",
+        "emkg-report.html",
+    ):
         assert (out / name).is_file(), name
         assert str(out / name) in printed, f"{name} is not named in the output"
     assert "0 violation(s)" in printed

@@ -1,34 +1,34 @@
 """Provenance of the curated graph: every quote is verbatim in its source, every node is quoted.
 
-Generic for all ``kg/*.ttl`` files. A quote (``oa:exact``) must occur in the seed text of the
-publication its annotation names (``oa:hasSource``), whitespace normalised. Which seed file holds
-which publication is read from the table in ``seeds/README.md`` (file -> citation with DOI); a row
-that says "same as NNN" holds the same publication as file NNN (001 and 003 are one article), so
-a quote is accepted if any of that publication's files contains it.
+Generic for all ``kg/*.ttl`` files. The check itself is the product's (:mod:`emkg.sources`, run
+by ``emkg check``): a quote (``oa:exact``) must occur, whitespace normalised, in a text that the
+sources registry (``sources.tsv`` of the sources folder) lists for the publication its
+annotation names (``oa:hasSource``); two rows may share a publication (001 and 003 are one
+article), and a quote is accepted if any of that publication's texts contains it. Every
+``emkg:offsetText`` must be verbatim in the text of its patient's publication as well.
 """
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from pathlib import Path
 
 import pytest
-from rdflib import Graph
+from rdflib import Graph, URIRef
 
 from emkg import build
+from emkg.sources import Registry, check_quotes, normalise
 
-DOI_RESOLVER = "https://doi.org/"
 PREFIXES = """
 PREFIX oa:   <http://www.w3.org/ns/oa#>
 PREFIX emkg: <https://w3id.org/emkg/ontology#>
 """
-_DOI = re.compile(r"doi:\s*(10\.[^\s|]+)", re.IGNORECASE)
-_SAME_AS = re.compile(r"same as (\d{3})\b", re.IGNORECASE)
+JOHNS = URIRef("https://doi.org/10.3389/fimmu.2024.1423487")
+LI = URIRef("https://doi.org/10.3389/fonc.2025.1508676")
 
-
-def normalise(text: str) -> str:
-    return " ".join(text.split())
+#: curated files whose emkg:offsetText values are still the curator's paraphrase, not the
+#: source's words; strict: a file that passes must leave this list (kg/ fixes take it out)
+OFFSET_TEXTS_NOT_YET_VERBATIM = {"li2025.ttl"}
 
 
 @cache
@@ -36,38 +36,9 @@ def kg_graph(path: Path) -> Graph:
     return Graph().parse(path, format="turtle")
 
 
-def seed_sources(seeds: Path) -> dict[str, list[Path]]:
-    """DOI resolver IRI -> the seed files holding that publication, from seeds/README.md."""
-    doi_of: dict[str, str] = {}
-    same_as: dict[str, str] = {}
-    for line in (seeds / "README.md").read_text(encoding="utf-8").splitlines():
-        if not line.lstrip().startswith("|"):
-            continue
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if not cells or not cells[0].endswith(".txt"):
-            continue
-        rest = " | ".join(cells[1:])
-        found = _DOI.search(rest)
-        if found:
-            doi_of[cells[0]] = found.group(1).rstrip(".,;")
-        elif other := _SAME_AS.search(rest):
-            same_as[cells[0]] = other.group(1)
-    for name, number in same_as.items():
-        for target, doi in list(doi_of.items()):
-            if target.startswith(number + "_"):
-                doi_of[name] = doi
-    sources: dict[str, list[Path]] = {}
-    for name, doi in sorted(doi_of.items()):
-        sources.setdefault(DOI_RESOLVER + doi, []).append(seeds / name)
-    return sources
-
-
 @cache
-def seed_texts(seeds: Path) -> dict[str, list[str]]:
-    return {
-        source: [normalise(p.read_text(encoding="utf-8")) for p in files]
-        for source, files in seed_sources(seeds).items()
-    }
+def registry(seeds: Path) -> Registry:
+    return Registry.load(seeds)
 
 
 def _parsed_kg_files() -> list[Path]:
@@ -81,39 +52,44 @@ def _parsed_kg_files() -> list[Path]:
     return files
 
 
-def _quote_params() -> list[object]:
-    params = []
-    for path in _parsed_kg_files():
-        rows = kg_graph(path).query(
-            PREFIXES
-            + """SELECT DISTINCT ?source ?exact WHERE {
-                   ?ann a oa:Annotation ; oa:hasTarget ?t .
-                   ?t oa:hasSource ?source ; oa:hasSelector/oa:exact ?exact }"""
-        )
-        for source, exact in sorted(rows, key=lambda r: (str(r[0]), str(r[1]))):  # type: ignore[index]
-            short = normalise(str(exact))
-            short = short if len(short) <= 70 else short[:67] + "..."
-            params.append(pytest.param(path, str(source), str(exact), id=f"{path.stem}: {short}"))
-    return params
-
-
 @pytest.mark.parametrize("path", build.kg_files(), ids=lambda p: p.name)
 def test_kg_file_parses(path: Path) -> None:
     kg_graph(path)
 
 
-@pytest.mark.parametrize(("path", "source", "exact"), _quote_params())
-def test_quote_is_verbatim_in_its_source(
-    path: Path, source: str, exact: str, seeds_dir: Path
-) -> None:
-    texts = seed_texts(seeds_dir)
-    assert source in texts, (
-        f"{path.name}: {source} has no seed text (seeds/README.md maps {sorted(texts)})"
-    )
-    quote = normalise(exact)
-    assert any(quote in text for text in texts[source]), (
-        f"{path.name}: quote not found verbatim in {source}: {quote!r}"
-    )
+@pytest.mark.parametrize("path", _parsed_kg_files(), ids=lambda p: p.name)
+def test_quotes_are_verbatim_in_their_sources(path: Path, seeds_dir: Path) -> None:
+    problems = [
+        p.message
+        for p in check_quotes(kg_graph(path), registry(seeds_dir))
+        if p.kind != "offset text"
+    ]
+    assert problems == [], f"{path.name}:\n" + "\n".join(problems)
+
+
+def _offset_params() -> list[object]:
+    return [
+        pytest.param(
+            path,
+            marks=pytest.mark.xfail(
+                path.name in OFFSET_TEXTS_NOT_YET_VERBATIM,
+                reason="offset texts not yet verbatim",
+                strict=True,
+            ),
+            id=path.name,
+        )
+        for path in _parsed_kg_files()
+    ]
+
+
+@pytest.mark.parametrize("path", _offset_params())
+def test_offset_texts_are_verbatim_in_their_sources(path: Path, seeds_dir: Path) -> None:
+    problems = [
+        p.message
+        for p in check_quotes(kg_graph(path), registry(seeds_dir))
+        if p.kind == "offset text"
+    ]
+    assert problems == [], f"{path.name}:\n" + "\n".join(problems)
 
 
 @pytest.mark.parametrize("path", _parsed_kg_files(), ids=lambda p: p.name)
@@ -156,18 +132,17 @@ def test_every_curated_node_is_quoted(path: Path) -> None:
     assert not unquoted, "curated nodes without a quote:\n" + "\n".join(unquoted)
 
 
-def test_readme_table_maps_the_seed_files(seeds_dir: Path) -> None:
-    """The mapping these tests rely on: every seed text belongs to a DOI; 001 and 003 share one."""
-    sources = seed_sources(seeds_dir)
-    mapped = {p.name for files in sources.values() for p in files}
+def test_registry_maps_the_seed_files(seeds_dir: Path) -> None:
+    """Every seed text belongs to a publication; 001 and 003 share one (sources.tsv)."""
+    reg = registry(seeds_dir)
+    mapped = {t.path.name for texts in reg.texts.values() for t in texts}
     assert mapped == {p.name for p in seeds_dir.glob("*.txt")}
-    johns = sources[DOI_RESOLVER + "10.3389/fimmu.2024.1423487"]
-    assert [p.name[:3] for p in johns] == ["000"]
-    li = sources[DOI_RESOLVER + "10.3389/fonc.2025.1508676"]
-    assert sorted(p.name[:3] for p in li) == ["001", "003"]
+    assert [t.path.name[:3] for t in reg.find(JOHNS)] == ["000"]
+    assert sorted(t.path.name[:3] for t in reg.find(LI)) == ["001", "003"]
 
 
 def test_a_wrong_quote_is_caught(seeds_dir: Path) -> None:
-    texts = seed_texts(seeds_dir)[DOI_RESOLVER + "10.3389/fimmu.2024.1423487"]
-    assert any(normalise("He tolerated radiation  and\nLD") in t for t in texts)
-    assert not any(normalise("He tolerated radiation and LD well") in t for t in texts)
+    reg = registry(seeds_dir)
+    assert reg.contains(JOHNS, "He tolerated radiation  and\nLD")
+    assert not reg.contains(JOHNS, "He tolerated radiation and LD well")
+    assert normalise(" a\n b ") == "a b"

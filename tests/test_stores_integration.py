@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import http.client
 import os
+import signal
 import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -35,6 +37,7 @@ from emkg.errors import RemoteError
 from emkg.gsp import Endpoints, SparqlServer
 from emkg.httpclient import HttpClient, RetryPolicy
 from emkg.load import GRAPH_BASE, STAGING_BASE, load, release_graphs
+from emkg.loadlock import LOCK_GRAPH
 from emkg.params import Resolver
 from emkg.results import ResultTable
 from emkg.runner import run_bound
@@ -423,10 +426,11 @@ class Fault:
     """What to do to the requests ``match`` selects, ``times`` times (-1: always)."""
 
     match: Callable[[Seen], bool]
-    action: str  # status | close | forward-then-close | truncate | rewrite
+    action: str  # status | close | forward-then-close | truncate | rewrite | delay | swallow
     times: int = 1
     status: int = 503
     rewrite: Callable[[str], str] | None = None
+    delay: float = 0.0  # delay: hold the request this long, then forward it
 
 
 class FaultProxy:
@@ -437,6 +441,8 @@ class FaultProxy:
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
         self.faults: list[Fault] = []
         self.log: list[tuple[str, str, str]] = []  # method, graph or first words, action
+        self.seen_fault = threading.Event()  # set when a fault first matches
+        self.forwarded = threading.Event()  # set when a delayed request reached the server
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -477,6 +483,19 @@ class FaultProxy:
             fault.times -= 1
         what = seen.graph or " ".join(seen.text.split()[:2])
         self.log.append((seen.method, what, action))
+        if fault is not None:
+            self.seen_fault.set()
+        if action == "swallow":  # the server never gets it; the client waits in vain
+            time.sleep(30)
+            h.close_connection = True
+            return
+        if action == "delay":  # the client gives up first; the server then applies it
+            assert fault is not None
+            time.sleep(fault.delay)
+            self._forward(h, seen, seen.body)
+            self.forwarded.set()
+            h.close_connection = True
+            return
         if action == "close":
             h.close_connection = True
             return
@@ -761,3 +780,163 @@ def test_virtuoso_mixed_state_is_reported_graph_by_graph(
     code, text = emkg_load(virtuoso.load_url, new, virtuoso, monkeypatch, capsys, "--clean-staging")
     assert code == 0, text
     assert set(assert_old_or_new(virtuoso, old, new).values()) == {"new"}
+
+
+# -- a swap the client gave up on, and loads at the same time ---------------------------------
+
+
+def _is_swap(seen: Seen) -> bool:
+    return seen.is_swap
+
+
+def test_a_swap_the_client_gave_up_on_is_followed_to_its_end(
+    oxigraph, old, new, proxy_for, monkeypatch, capsys
+) -> None:
+    """The swap reaches the server 4 s after the client's 1 s timeout gave up on it."""
+    _reset_to(oxigraph, old, monkeypatch, capsys)
+    proxy = proxy_for(oxigraph)
+    proxy.faults.append(Fault(_is_swap, "delay", delay=4.0))
+    code, text = emkg_load(
+        _via(proxy, oxigraph), new, oxigraph, monkeypatch, capsys, "--timeout", "1"
+    )
+    assert proxy.forwarded.wait(30)
+    time.sleep(1.0)  # let the server settle
+    assert code == 0, text
+    assert "the server may still be running it: following it" in text
+    assert "the swap's answer was lost, but the server applied it" in text
+    # what emkg reported (every graph new, with its count) is what the settled store holds
+    assert set(assert_old_or_new(oxigraph, old, new).values()) == {"new"}
+    for graph, n in new.counts.items():
+        assert f"{n:>9,} triples  {graph}" in text
+    assert proxy.count("POST", "MOVE") == 1
+
+
+def test_a_swap_interrupted_by_ctrl_c_is_followed_to_its_end(
+    oxigraph, old, new, proxy_for, monkeypatch, capsys
+) -> None:
+    _reset_to(oxigraph, old, monkeypatch, capsys)
+    proxy = proxy_for(oxigraph)
+    proxy.faults.append(Fault(_is_swap, "delay", delay=3.0))
+    env = {**os.environ, **oxigraph.env()}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "emkg",
+            "load",
+            "--endpoint",
+            _via(proxy, oxigraph),
+            "--dist",
+            str(new.dist),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert proxy.seen_fault.wait(60), "the swap was never sent"
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)  # Ctrl-C while the swap request is out
+        text, _ = proc.communicate(timeout=90)
+    finally:
+        proc.kill()
+    assert proxy.forwarded.wait(30)
+    time.sleep(1.0)
+    assert proc.returncode == 0, text
+    assert "the swap was interrupted, but the server applied it" in text
+    assert set(assert_old_or_new(oxigraph, old, new).values()) == {"new"}
+
+
+def test_a_swap_that_never_reaches_the_server_is_reported_as_the_store_holds_it(
+    oxigraph, old, new, proxy_for, monkeypatch, capsys
+) -> None:
+    _reset_to(oxigraph, old, monkeypatch, capsys)
+    proxy = proxy_for(oxigraph)
+    proxy.faults.append(Fault(_is_swap, "swallow"))
+    code, text = emkg_load(
+        _via(proxy, oxigraph),
+        new,
+        oxigraph,
+        monkeypatch,
+        capsys,
+        "--timeout",
+        "1",
+        "--follow",
+        "3",
+    )
+    assert code == 4, text
+    assert "The store holds NOW:" in text
+    for graph in old.counts:
+        assert f"<{graph}> previous content" in text
+    assert "--break-lock --clean-staging" in text
+    srv = oxigraph.server()
+    assert srv.graphs_under(STAGING_BASE), "staging kept while the swap might still run"
+    for graph in old.counts:
+        got = srv.get_graph(graph)
+        assert got is not None
+        assert canonical(got[0]) == old.content[graph]
+    # the lock is kept: a plain load is refused; breaking it loads the release
+    code, text = emkg_load(oxigraph.load_url, new, oxigraph, monkeypatch, capsys)
+    assert code == 4, text
+    assert "being loaded by another emkg load" in text
+    code, text = emkg_load(
+        oxigraph.load_url, new, oxigraph, monkeypatch, capsys, "--break-lock", "--clean-staging"
+    )
+    assert code == 0, text
+    assert "broke the load lock of run" in text
+    assert set(assert_old_or_new(oxigraph, old, new).values()) == {"new"}
+
+
+@pytest.mark.parametrize("round_", range(5))
+def test_two_loads_at_once_leave_exactly_one_release(
+    round_: int, oxigraph, old, new, monkeypatch, capsys
+) -> None:
+    """Two `emkg load` of different releases start together into one Oxigraph server."""
+    _reset_to(oxigraph, new if round_ % 2 else old, monkeypatch, capsys)
+    env = {**os.environ, **oxigraph.env()}
+    procs = {
+        name: subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "emkg",
+                "load",
+                "--endpoint",
+                oxigraph.load_url,
+                "--dist",
+                str(rel.dist),
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for name, rel in (("old", old), ("new", new))
+    }
+    ended: dict[str, float] = {}
+    texts: dict[str, str] = {}
+    deadline = time.monotonic() + 120
+    while len(ended) < 2 and time.monotonic() < deadline:
+        for name, proc in procs.items():
+            if name not in ended and proc.poll() is not None:
+                ended[name] = time.monotonic()
+                texts[name] = proc.stdout.read() if proc.stdout else ""
+        time.sleep(0.02)
+    for proc in procs.values():
+        proc.kill()
+    assert len(ended) == 2, "a load did not end within 120 s"
+    codes = {name: procs[name].returncode for name in procs}
+    for name, code in codes.items():
+        assert code in (0, 4), texts[name]
+        if code == 4:
+            assert "being loaded by another emkg load" in texts[name], texts[name]
+    assert 0 in codes.values(), texts
+    # the store holds exactly one release: the one whose successful load ended last
+    winners = [name for name in codes if codes[name] == 0]
+    last = max(winners, key=lambda n: ended[n])
+    verdict = assert_old_or_new(oxigraph, old, new)
+    expected = old if last == "old" else new
+    assert store_graphs(oxigraph) == expected.content, (codes, texts)
+    assert set(verdict.values()) == {last}
+    assert oxigraph.server().graphs_under(LOCK_GRAPH) == [], "a lock was left behind"

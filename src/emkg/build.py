@@ -5,31 +5,36 @@ The release (default ``dist/``) holds:
 * ``emkg.ttl`` / ``emkg.nt`` / ``emkg.jsonld``: everything in one graph;
 * ``emkg.trig`` / ``emkg.nq``: one named graph for the ontology and its imports and one
   per source publication (one ``kg/*.ttl`` file each);
+* ``shapes.ttl``: every SHACL shape in one file, and ``ontology.ttl``: the ontology with its
+  imports, the data bundle to validate against (``docs/validating.md``);
 * ``queries.ttl``: the saved queries as SPARQL examples (``sh:SPARQLSelectExecutable``), so
   that a store user can find the questions with SPARQL (:mod:`emkg.catalogue_rdf`);
 * ``void.ttl``: a VoID/DCAT description of the dataset with its version, counts and files.
 
-The whole folder is written next to the target and swapped in at the end, so a failed
-build leaves the previous release untouched.
+The whole folder is written next to the target and swapped in at the end (:mod:`emkg.swap`),
+so a failed build leaves the previous release untouched, and the folder holds only what the
+build made.
 """
 
 from __future__ import annotations
 
 import hashlib
-import shutil
-import tempfile
-from collections.abc import Sequence
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
-from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, VOID, XSD
+from rdflib.term import Node
 
-from emkg import __version__, paths
+from emkg import __version__, paths, swap
 from emkg.catalogue_rdf import catalogue_turtle
-from emkg.errors import InputError
-from emkg.rdfio import default_dir_mode, parse_into
+from emkg.errors import InputError, describe_os_error
+from emkg.rdfio import parse_into
+from emkg.skolem import stable_dataset, stable_graph
 
 EMKG = Namespace("https://w3id.org/emkg/ontology#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
@@ -50,6 +55,8 @@ _QUAD_FILES = {"emkg.trig", "emkg.nq"}
 #: release files that are not the graph: file name -> media type
 SIDE_FILES: dict[str, str] = {
     "queries.ttl": "text/turtle",  # the saved queries as SPARQL examples (emkg.catalogue_rdf)
+    "shapes.ttl": "text/turtle",  # every SHACL shape of shapes/, in one file
+    "ontology.ttl": "text/turtle",  # the ontology and its imports: the data bundle for SHACL
 }
 
 #: dataset statistics: name -> (class IRI counted, label)
@@ -115,6 +122,19 @@ def assemble(kg: Sequence[Path] | None = None) -> Dataset:
     for path in kg if kg is not None else kg_files():
         parse_into(ds.graph(graph_iri_for(path)), path)
     return ds
+
+
+def shape_files() -> list[Path]:
+    """The SHACL shapes, one file per concern (``shapes/*.ttl``)."""
+    return sorted(paths.shapes_dir().glob("*.ttl"))
+
+
+def shapes_graph() -> Graph:
+    """Every shape of ``shapes/`` in one graph (the release's ``shapes.ttl``)."""
+    graph = Graph()
+    for path in shape_files():
+        parse_into(graph, path)
+    return graph
 
 
 def union_graph(ds: Dataset) -> Graph:
@@ -186,10 +206,31 @@ def _ontology_version_iri(ds: Dataset) -> URIRef:
     return ONTOLOGY_IRI
 
 
+#: the dataset has no single licence: each named graph (void:subset) states its own
+DATASET_RIGHTS = (
+    "Licences differ by named graph; each void:subset states its dcterms:license or, where "
+    "its source states none, its dcterms:rights (what is redistributed). The emkg ontology "
+    "and curated statements are CC BY 4.0; quotations keep the licence of their source; the "
+    "UBERON import is CC BY 3.0. See LICENSE-DATA.md."
+)
+IANA_MEDIA = "https://www.iana.org/assignments/media-types/"
+SHA256 = SPDX.checksumAlgorithm_sha256
+DCAT_VERSION = URIRef("http://www.w3.org/ns/dcat#version")  # DCAT 3
+
+
+def media_type(name: str) -> str:
+    """The media type of a release file."""
+    return RELEASE_FILES[name][1] if name in RELEASE_FILES else SIDE_FILES[name]
+
+
 def void_description(
     ds: Dataset, counts: dict[str, int], graphs: dict[str, int], files: dict[str, bytes]
 ) -> Graph:
-    """VoID + DCAT description of the release."""
+    """VoID + DCAT description of the release: no blank nodes, no dates, so it is stable.
+
+    Each file is a ``dcat:Distribution`` with its media type as an IANA IRI, its size and an
+    ``spdx:Checksum`` node (SHA-256, ``xsd:hexBinary``) named after the file.
+    """
     g = Graph()
     g.bind("void", VOID)
     g.bind("dcat", DCAT)
@@ -200,14 +241,15 @@ def void_description(
     g.add((d, RDF.type, VOID.Dataset))
     g.add((d, RDF.type, DCAT.Dataset))
     g.add((d, DCTERMS.title, Literal("emkg: extramedullary B-ALL knowledge graph", lang="en")))
-    g.add((d, DCTERMS.license, URIRef("https://creativecommons.org/licenses/by/4.0/")))
+    g.add((d, DCTERMS.rights, Literal(DATASET_RIGHTS, lang="en")))
     g.add((d, DCTERMS.hasVersion, Literal(__version__)))
+    g.add((d, DCAT_VERSION, Literal(__version__)))
     g.add((d, OWL.versionInfo, Literal(__version__)))
     g.add((d, DCTERMS.conformsTo, _ontology_version_iri(ds)))
     g.add((d, VOID.triples, Literal(counts["triples"], datatype=XSD.integer)))
     g.add((d, VOID.vocabulary, URIRef("https://w3id.org/emkg/ontology#")))
     for name, cls in _COUNTED_CLASSES.items():
-        part = BNode()
+        part = URIRef(f"{DATASET_IRI}/partition/{name}")
         g.add((d, VOID.classPartition, part))
         g.add((part, VOID["class"], cls))
         g.add((part, VOID.entities, Literal(counts[name], datatype=XSD.integer)))
@@ -216,88 +258,151 @@ def void_description(
         g.add((d, VOID.subset, sub))
         g.add((sub, RDF.type, VOID.Dataset))
         g.add((sub, VOID.triples, Literal(n, datatype=XSD.integer)))
+        for stated in ds.graph(sub).objects(None, DCTERMS.license):
+            g.add((sub, DCTERMS.license, stated))
+        for rights in ds.graph(sub).objects(None, DCTERMS.rights):
+            g.add((sub, DCTERMS.rights, rights))
     for name, data in sorted(files.items()):
         dist = URIRef(f"https://w3id.org/emkg/dataset/{name}")
         g.add((d, DCAT.distribution, dist))
         g.add((dist, RDF.type, DCAT.Distribution))
         g.add((dist, DCAT.downloadURL, URIRef(name, base="https://w3id.org/emkg/release/")))
-        media = RELEASE_FILES[name][1] if name in RELEASE_FILES else SIDE_FILES[name]
-        g.add((dist, DCAT.mediaType, Literal(media)))
+        g.add((dist, DCAT.mediaType, URIRef(IANA_MEDIA + media_type(name))))
         g.add((dist, DCAT.byteSize, Literal(len(data), datatype=XSD.integer)))
-        g.add((dist, SPDX.checksum, Literal("sha256:" + hashlib.sha256(data).hexdigest())))
+        checksum = URIRef(f"{dist}#sha256")
+        g.add((dist, SPDX.checksum, checksum))
+        g.add((checksum, RDF.type, SPDX.Checksum))
+        g.add((checksum, SPDX.algorithm, SHA256))
+        digest = hashlib.sha256(data).hexdigest()
+        g.add((checksum, SPDX.checksumValue, Literal(digest, datatype=XSD.hexBinary)))
     return g
 
 
+def jsonld_context() -> dict[str, str]:
+    """The compact ``@context`` of ``emkg.jsonld``: the prefixes emkg reads and shows."""
+    from emkg.prefixes import PREFIXES
+
+    return dict(sorted(PREFIXES.items()))
+
+
+def _sorted_graph(triples: Iterable[tuple[Node, Node, Node]], like: Dataset) -> Graph:
+    g = Graph()
+    for prefix, ns in like.namespaces():
+        g.bind(prefix, ns, override=False)
+    for triple in sorted(set(triples), key=lambda t: (t[0].n3(), t[1].n3(), t[2].n3())):
+        g.add(triple)
+    return g
+
+
+def _sorted_json(value: Any, in_list: bool = False) -> Any:
+    """JSON-LD with every unordered array sorted (``@list`` arrays keep their order)."""
+    if isinstance(value, dict):
+        return {k: _sorted_json(v, in_list=(k == "@list")) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        items = [_sorted_json(v) for v in value]
+        return items if in_list else sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
+    return value
+
+
+def _stable_jsonld(text: str) -> bytes:
+    """``emkg.jsonld`` with a stable order of nodes, keys and values (a JSON-LD value array
+    is a set unless it is an ``@list``), so that the same graph gives the same bytes."""
+    document = _sorted_json(json.loads(text))
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _stable_trig(stable: Dataset) -> bytes:
+    """TriG with the named graphs in IRI order, each written as rdflib writes one graph."""
+    prefixes: dict[str, str] = {}
+    blocks: list[str] = []
+    names = sorted(str(g.identifier) for g in stable.graphs() if len(g))
+    for name in names:
+        single = Dataset()
+        for prefix, ns in stable.namespaces():
+            single.bind(prefix, ns, override=False)
+        target = single.graph(URIRef(name))
+        for triple in stable.graph(URIRef(name)):
+            target.add(triple)
+        body: list[str] = []
+        for line in single.serialize(format="trig").splitlines():
+            if line.startswith("@prefix "):
+                prefix, _sep, rest = line[len("@prefix ") :].partition(" ")
+                prefixes[prefix] = rest
+            elif line.strip():
+                body.append(line)
+        blocks.append("\n".join(body))
+    head = [f"@prefix {p} {rest}" for p, rest in sorted(prefixes.items())]
+    return ("\n".join(head) + "\n\n" + "\n\n".join(blocks) + "\n").encode("utf-8")
+
+
 def serialize_release(ds: Dataset) -> tuple[dict[str, bytes], BuildReport]:
-    """All release files as bytes, plus counts; nothing is written."""
-    union = union_graph(ds)
+    """All release files as bytes, plus counts; nothing is written.
+
+    The same input gives the same bytes: blank nodes get names derived from their content
+    (those of the curated graph are skolemised, :mod:`emkg.skolem`), triples are added and
+    lines written in sorted order, and nothing records the time of the build.
+    """
+    stable = stable_dataset(ds, keep_blank=[ONTOLOGY_GRAPH])
+    union = _sorted_graph(((s, p, o) for s, p, o, _g in stable.quads()), stable)
     files: dict[str, bytes] = {}
     for name, (fmt, _media) in RELEASE_FILES.items():
-        source: Graph = ds if name in _QUAD_FILES else union
-        data = source.serialize(format=fmt, encoding="utf-8")
+        source: Graph = stable if name in _QUAD_FILES else union
+        if name == "emkg.jsonld":
+            data = _stable_jsonld(source.serialize(format=fmt, context=jsonld_context()))
+        elif name == "emkg.trig":
+            data = _stable_trig(stable)
+        else:
+            data = source.serialize(format=fmt, encoding="utf-8")
         if name in {"emkg.nt", "emkg.nq"}:  # stable line order for diffs and checksums
             lines = sorted(line for line in data.decode("utf-8").splitlines() if line.strip())
             data = ("\n".join(lines) + "\n").encode("utf-8")
         files[name] = data
     files["queries.ttl"] = catalogue_turtle()
+    files["shapes.ttl"] = stable_graph(shapes_graph()).serialize(format="turtle", encoding="utf-8")
+    files["ontology.ttl"] = _sorted_graph(stable.graph(ONTOLOGY_GRAPH), stable).serialize(
+        format="turtle", encoding="utf-8"
+    )
     store = _oxigraph_store(files["emkg.nq"])
     counts = dataset_counts(store)
     graphs = graph_counts(store)
-    void = void_description(ds, counts, graphs, files)
+    void = void_description(stable, counts, graphs, files)
     files["void.ttl"] = void.serialize(format="turtle", encoding="utf-8")
     report = BuildReport(out_dir=Path(), counts=counts, graphs=graphs)
     report.files = {name: len(data) for name, data in files.items()}
     return files, report
 
 
-def build(out_dir: Path | None = None) -> BuildReport:
-    """Assemble and write the release to ``out_dir`` (default ``dist/``) atomically."""
-    out = Path(out_dir) if out_dir is not None else paths.default_dist()
-    ds = assemble()
+def build_into(folder: Path, dataset: Dataset | None = None) -> BuildReport:
+    """Write the release files into ``folder`` (an empty staging folder); no swap."""
+    ds = dataset if dataset is not None else assemble()
     files, report = serialize_release(ds)
-    report.out_dir = out
-    try:
-        _write_folder_atomically(out, files)
-    except OSError as exc:
-        raise InputError(
-            f"cannot write the release: {exc.strerror or exc}",
-            path=out,
-            hint="choose an output folder you may write to, on a disk with free space "
-            "(--out); the previous release, if any, is unchanged",
-        ) from exc
+    report.out_dir = folder
+    for name, data in files.items():
+        (folder / name).write_bytes(data)  # a plain write: umask-default permissions
     return report
 
 
-def _write_folder_atomically(out: Path, files: dict[str, bytes]) -> None:
-    """Write ``files`` into ``out``: built beside it, then swapped in by rename.
+def build(out_dir: Path | None = None) -> BuildReport:
+    """Assemble and write the release to ``out_dir`` (default ``dist/``) atomically.
 
-    Other files already in ``out`` (documentation, a store) are carried over.
+    The folder is written beside ``out_dir`` and swapped in whole (see :mod:`emkg.swap`): it
+    then holds only what this build made, and a failed build leaves the previous release.
     """
-    out = out.resolve()
-    parent = out.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    if out.exists() and not out.is_dir():
-        raise InputError("output path exists and is not a folder", path=out)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.build-", dir=parent))
-    tmp.chmod(default_dir_mode())
-    old = parent / f".{out.name}.old-{tmp.name.rsplit('-', 1)[-1]}"
+    out = (Path(out_dir) if out_dir is not None else paths.default_dist()).resolve()
+    swap.recover(out)
+    ds = assemble()
+    folder = swap.staging(out)
     try:
-        if out.is_dir():
-            for item in out.iterdir():
-                if item.name not in files:
-                    target = tmp / item.name
-                    if item.is_dir():
-                        shutil.copytree(item, target, symlinks=True)
-                    else:
-                        shutil.copy2(item, target)
-        for name, data in files.items():
-            (tmp / name).write_bytes(data)  # a plain write: umask-default permissions
-        if out.is_dir():
-            out.rename(old)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old.exists() and not out.exists():
-            old.rename(out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+        report = build_into(folder, ds)
+        swap.publish(folder, out)
+    except OSError as exc:
+        what, hint = describe_os_error(exc)
+        raise InputError(
+            f"cannot write the release: {what}",
+            path=out,
+            hint=f"{hint} (--out); the previous release, if any, is unchanged",
+        ) from exc
+    finally:
+        swap.discard(folder)
+    report.out_dir = out
+    return report

@@ -23,11 +23,12 @@ the default answer. When a value is given, emkg removes that block
 (:meth:`QueryEntry.text_for`) and binds the value through the engine's binding API. A
 parameter without such a block is optional: unbound, it matches any value.
 
-The id is the file stem. ``queries/cq/`` holds the competency questions and
+The id is the file stem. ``queries/cq/`` holds the competency questions,
 ``queries/qc/`` the quality checks, whose stems end in ``-violation`` and which must
-return no rows. The catalogue checks each header against the query it describes: the
-columns are the query's SELECT list, in order, and every parameter is one of them (so that
-every engine can bind it).
+return no rows, and ``queries/view/`` the questions the HTML report (``emkg report``) draws
+from besides the competency questions. The catalogue checks each header against the query
+it describes: the columns are the query's SELECT list, in order, and every parameter is one
+of them (so that every engine can bind it).
 """
 
 from __future__ import annotations
@@ -53,7 +54,12 @@ from emkg.sparqltext import (
 if TYPE_CHECKING:
     from rdflib import Literal, URIRef
 
-KINDS: dict[str, str] = {"cq": "competency question", "qc": "quality check"}
+KINDS: dict[str, str] = {
+    "cq": "competency question",
+    "qc": "quality check",
+    "view": "report view",
+    "export": "export table",
+}
 PARAM_TYPES: tuple[str, ...] = ("class", "term", "iri", "string", "integer", "decimal", "boolean")
 _TOP_KEYS = ("id", "title", "description", "param", "keywords", "columns")
 _PARAM_KEYS = ("type", "of", "example", "description")
@@ -359,13 +365,14 @@ class Catalogue:
 
 
 def load_catalogue(folder: Path | None = None) -> Catalogue:
-    """Every ``.rq`` file under ``queries/cq`` and ``queries/qc``, checked, sorted by id."""
+    """Every ``.rq`` file under ``queries/cq``, ``queries/qc`` and ``queries/view``, checked."""
     root = Path(folder) if folder is not None else paths.queries_dir()
     files = sorted(p for kind in KINDS for p in (root / kind).glob("*.rq"))
     strays = sorted(p for p in root.rglob("*.rq") if p.parent.name not in KINDS)
     if strays:
         raise InputError(
-            f"query files outside queries/cq and queries/qc: {', '.join(map(str, strays))}"
+            f"query files outside {' and '.join(f'queries/{k}' for k in KINDS)}: "
+            f"{', '.join(map(str, strays))}"
         )
     entries = [read_entry(p) for p in files]
     ids = [e.id for e in entries]

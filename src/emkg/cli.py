@@ -10,7 +10,6 @@ code (see :mod:`emkg.errors`).
 from __future__ import annotations
 
 import argparse
-import errno
 import importlib
 import os
 import sys
@@ -18,7 +17,7 @@ from collections.abc import Callable, Sequence
 
 from emkg import __version__
 from emkg.commands import COMMAND_MODULES
-from emkg.errors import INTERNAL_ERROR, EmkgError, InputError
+from emkg.errors import INTERNAL_ERROR, EmkgError, InputError, describe_os_error
 
 DEBUG_VAR = "EMKG_DEBUG"
 
@@ -70,26 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return INTERNAL_ERROR
 
 
-_ENVIRONMENT_HINTS: dict[int, tuple[str, str]] = {
-    errno.EACCES: ("permission denied", "choose a location you may write to, or fix its mode"),
-    errno.EPERM: ("operation not permitted", "choose a location you may write to"),
-    errno.EROFS: ("the file system is read-only", "choose a writable location"),
-    errno.ENOSPC: (
-        "no space left on the device",
-        "free some space and run again; outputs are written whole or not at all",
-    ),
-    errno.EDQUOT: ("disk quota exceeded", "free some space and run again"),
-    errno.EADDRINUSE: ("the address is already in use", "choose another --port"),
-    errno.EADDRNOTAVAIL: ("the address is not available here", "choose another --host"),
-    errno.ENOTDIR: ("a part of the path is not a folder", "check the path"),
-    errno.EISDIR: ("is a folder", "give a file name, not a folder"),
-}
-
-
 def environment_error(exc: OSError) -> InputError:
     """An OSError from the machine (not from emkg's input checks) as a message with a fix."""
-    what, hint = _ENVIRONMENT_HINTS.get(
-        exc.errno or -1, (exc.strerror or type(exc).__name__, "check the path and the machine")
-    )
+    what, hint = describe_os_error(exc)
     where = exc.filename if exc.filename is not None else None
-    return InputError(f"{what} ({exc.strerror or exc})", path=where, hint=hint)
+    return InputError(what, path=where, hint=hint)

@@ -121,10 +121,15 @@ def _not_reported(
 
 
 def element_checks(validation: Validation, locator: Locator) -> list[ElementCheck]:
+    """Every (shape, node) check: the shape's focus nodes, and every other node on which the
+    curator stated the shape's element as not reported (except a patient where the shape
+    reads the patient's statement for its focus nodes). CQ15 lists the same checks that are
+    not present (tests/test_completeness.py)."""
     reported = {(r.shape, r.focus) for r in validation.results}
     checks = []
     for shape, element in recommended_shapes(validation.shapes):
-        for focus in sorted(focus_nodes(validation.shapes, shape, validation.data), key=str):
+        focus_set = focus_nodes(validation.shapes, shape, validation.data)
+        for focus in sorted(focus_set, key=str):
             if (shape, focus) in reported:
                 status = MISSING
             elif _not_reported(locator, validation.shapes, shape, element, focus):
@@ -132,6 +137,13 @@ def element_checks(validation: Validation, locator: Locator) -> list[ElementChec
             else:
                 status = PRESENT
             checks.append(ElementCheck(shape, element, focus, status))
+        on_patient = (shape, EMKGSH.notReportedOnPatient, Literal(True)) in validation.shapes
+        patients = _instances(validation.data, EMKG.Patient)
+        stated = set(validation.data.subjects(EMKG.notReported, element)) - focus_set
+        for node in sorted(stated, key=str):
+            if on_patient and node in patients:
+                continue
+            checks.append(ElementCheck(shape, element, node, NOT_REPORTED))
     return checks
 
 

@@ -10,6 +10,7 @@ fault in emkg itself, reported without a traceback unless ``EMKG_DEBUG`` is set)
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 #: exit code for a fault in emkg itself (sysexits' EX_SOFTWARE)
@@ -79,6 +80,49 @@ class RuntimeMissing(EmkgError):
 
 
 class RemoteError(EmkgError):
-    """A SPARQL server did not answer, answered with an error, or lost data."""
+    """A SPARQL server did not answer, answered with an error, or lost data.
+
+    ``answered`` is False when no answer of the server itself came back (a timeout, a
+    connection closed, a gateway's 502/504): the server may still be running the request.
+    """
 
     exit_code = 4
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        answered: bool = True,
+        status: int | None = None,
+        tried: int = 1,
+        last: str = "",
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.answered = answered
+        self.status = status  # the HTTP status of the last answer, None when none came
+        self.tried = tried
+        self.last = last or message
+
+
+_OS_ERRORS: dict[int, tuple[str, str]] = {
+    errno.EACCES: ("permission denied", "choose a location you may write to, or fix its mode"),
+    errno.EPERM: ("operation not permitted", "choose a location you may write to"),
+    errno.EROFS: ("the file system is read-only", "choose a writable location"),
+    errno.ENOSPC: (
+        "no space left on the device",
+        "free some space and run again; outputs are written whole or not at all",
+    ),
+    errno.EDQUOT: ("disk quota exceeded", "free some space and run again"),
+    errno.EFBIG: ("the file is larger than this machine allows", "free space or raise the limit"),
+    errno.EADDRINUSE: ("the address is already in use", "choose another --port"),
+    errno.EADDRNOTAVAIL: ("the address is not available on this machine", "choose another --host"),
+    errno.ENOTDIR: ("a part of the path is not a folder", "check the path"),
+    errno.EISDIR: ("it is a folder", "give a file name, not a folder"),
+}
+
+
+def describe_os_error(exc: OSError) -> tuple[str, str]:
+    """What an OSError of the machine means for a user, and what to do about it."""
+    fallback = (exc.strerror or type(exc).__name__).lower()
+    return _OS_ERRORS.get(exc.errno or -1, (fallback, "check the path and the machine"))

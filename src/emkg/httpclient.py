@@ -1,11 +1,20 @@
-"""A small HTTP client for SPARQL servers: timeouts, bounded retries, basic and digest auth.
+"""The one HTTP client of emkg's remote work: timeouts, retries, authentication, progress.
 
-Only the standard library is used (``urllib``). What the client guarantees:
+Every request emkg sends to a SPARQL server goes through :class:`HttpClient`: the queries of
+``emkg query --endpoint`` (:mod:`emkg.engines.endpoint`) and the queries, updates and Graph
+Store requests of ``emkg load`` (:mod:`emkg.gsp`), so both follow one policy. Only the
+standard library is used (``urllib``). What the client guarantees:
 
-* every request has a socket timeout (connect and each read/write), so nothing waits forever;
+* an **overall deadline** per request: ``deadline`` seconds (default: ``timeout``) from the
+  first try to the end of the answer, retries and back-off included; the body is read in
+  pieces against it, so a server that trickles its answer cannot hold emkg past it either;
+  every socket operation also has the ``timeout``;
+* **progress**: while a request is outstanding, a line every ``progress_every`` seconds says
+  what emkg is waiting for and for how long, out of how long;
 * a request is sent again only when the caller marks it *repeatable* (safe to apply twice),
-  after a connection failure, a timeout or an answer of 429/502/503/504, at most
-  ``RetryPolicy.attempts`` times with exponential back-off; anything else fails at once;
+  after a connection failure, a timeout or an answer of 429/500/502/503/504, at most
+  ``RetryPolicy.attempts`` times with exponential back-off, within the deadline; anything
+  else fails at once;
 * credentials are sent only after the server asks for them (a 401 challenge), with the
   scheme it asks for: HTTP Digest (RFC 7616, MD5 or SHA-256, ``qop=auth``) or Basic. Before
   a request with a body, the challenge is fetched with a body-less ``HEAD`` so that a large
@@ -17,16 +26,19 @@ Only the standard library is used (``urllib``). What the client guarantees:
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import http.client
 import os
 import socket
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from email.message import Message
+from typing import Any
 from urllib.parse import urlsplit
 
 from emkg import __version__
@@ -34,7 +46,9 @@ from emkg.credentials import Credentials
 from emkg.errors import RemoteError
 
 USER_AGENT = f"emkg/{__version__}"
-RETRY_STATUSES: frozenset[int] = frozenset({429, 502, 503, 504})
+RETRY_STATUSES: frozenset[int] = frozenset({429, 500, 502, 503, 504})
+#: answers of a gateway, not of the server: the request may still be running behind it
+GATEWAY_STATUSES: frozenset[int] = frozenset({502, 504})
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
@@ -168,6 +182,9 @@ class _Auth:
         """
         challenges = _challenges(headers)
         origin = _origin(url)
+        if not challenges and self.creds is not None and self.creds.scheme == "basic":
+            self._basic.add(origin)  # a 401 that names no scheme: try the one configured
+            return True
         digest = challenges.get("digest")
         wants_basic = self.creds is not None and self.creds.scheme == "basic"
         if "basic" in challenges and (digest is None or wants_basic):
@@ -198,27 +215,54 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+class DeadlinePassed(TimeoutError):
+    """The overall deadline of a request passed while its answer was outstanding."""
+
+
+def _read_within(resp: Any, ends: float) -> bytes:
+    """The whole body of ``resp``, read in pieces, failing once ``ends`` (monotonic) passes."""
+    chunks: list[bytes] = []
+    sock = getattr(getattr(getattr(resp, "fp", None), "raw", None), "_sock", None)
+    while True:
+        left = ends - time.monotonic()
+        if left <= 0:
+            raise DeadlinePassed("the answer did not arrive in full before the deadline")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.settimeout(left)
+        chunk = resp.read1(65536) if hasattr(resp, "read1") else resp.read(65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
 @dataclass
 class HttpClient:
-    """Sends requests with a timeout, auth on challenge and retries for repeatable ones."""
+    """Sends requests within a deadline, auth on challenge, retries for repeatable ones."""
 
     credentials: Credentials | None = None
-    timeout: float = 60.0
+    timeout: float = 30.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     sleep: Callable[[float], None] = time.sleep
     log: Callable[[str], None] = lambda _msg: None
+    deadline: float | None = None  # seconds per request, retries included (default: timeout)
+    progress_every: float = 5.0
 
     def __post_init__(self) -> None:
         self._auth = _Auth(self.credentials)
         self._direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         self._default = urllib.request.build_opener()
+        self._ends = float("inf")
 
     def _open(self, req: urllib.request.Request) -> Response:
         host = urlsplit(req.full_url).hostname or ""
         opener = self._direct if host in _LOOPBACK else self._default
+        left = self._ends - time.monotonic()
+        if left <= 0:
+            raise DeadlinePassed("no time left before the deadline")
         try:
-            with opener.open(req, timeout=self.timeout) as resp:
-                return Response(resp.status, resp.headers, resp.read())
+            with opener.open(req, timeout=min(self.timeout, left)) as resp:
+                return Response(resp.status, resp.headers, _read_within(resp, self._ends))
         except urllib.error.HTTPError as err:
             body = err.read() if err.fp is not None else b""
             return Response(err.code, err.headers, body)
@@ -254,6 +298,7 @@ class HttpClient:
                     f"{method} {redact(url)}: the server asks for credentials",
                     hint="set EMKG_SPARQL_USER and EMKG_SPARQL_PASSWORD, or add a "
                     f"machine {urlsplit(url).hostname} entry to ~/.netrc",
+                    status=401,
                 )
             digest = _challenges(resp.headers).get("digest", {})
             stale = digest.get("stale", "").lower() == "true"
@@ -263,7 +308,8 @@ class HttpClient:
                 offered = ", ".join(_challenges(resp.headers)) or "none"
                 raise RemoteError(
                     f"{method} {redact(url)}: the server asks for an authentication scheme "
-                    f"emkg does not speak ({offered})"
+                    f"emkg does not speak ({offered})",
+                    status=401,
                 )
             auth = self._auth.header(method, url)
             resp = self._open(build(auth, with_body=True))
@@ -272,6 +318,7 @@ class HttpClient:
             f"{self.credentials.user if self.credentials else '?'}",
             hint="check EMKG_SPARQL_USER / EMKG_SPARQL_PASSWORD or ~/.netrc, and that "
             "the user may write (Virtuoso: the SPARQL_UPDATE role)",
+            status=401,
         )
 
     def request(
@@ -291,23 +338,62 @@ class HttpClient:
         status is not in ``accept`` is a failure.
         """
         attempts = self.retry.attempts if repeatable else 1
+        budget = self.deadline if self.deadline is not None else self.timeout
+        started = time.monotonic()
+        self._ends = started + budget
         last = ""
-        for attempt in range(1, attempts + 1):
-            try:
-                resp = self._send(method, url, body, headers or {})
-            except RemoteError:
-                raise
-            except (OSError, http.client.HTTPException) as exc:
-                last = _describe(exc)
-            else:
-                if resp.status in accept:
-                    return resp
-                last = f"HTTP {resp.status}: {resp.text() or '(empty answer)'}"
-                if resp.status not in RETRY_STATUSES:
+        answered = True
+        status: int | None = None
+        tried = 0
+        done = threading.Event()
+        ticker = threading.Thread(
+            target=self._tick, args=(what, started, budget, done), daemon=True
+        )
+        ticker.start()
+        try:
+            for attempt in range(1, attempts + 1):
+                tried = attempt
+                try:
+                    resp = self._send(method, url, body, headers or {})
+                except RemoteError:
+                    raise
+                except DeadlinePassed:
+                    last = f"no complete answer within the deadline of {budget:g} s (--timeout)"
+                    answered = False
                     break
-            if attempt < attempts:
-                delay = self.retry.delay(attempt)
-                self.log(f"{what}: {last}; trying again in {delay:g} s")
-                self.sleep(delay)
-        tried = f" (tried {attempts} times)" if attempts > 1 else ""
-        raise RemoteError(f"{what} at {redact(url)} failed: {last}{tried}")
+                except (OSError, http.client.HTTPException) as exc:
+                    last = _describe(exc)
+                    answered = False
+                    status = None
+                else:
+                    if resp.status in accept:
+                        return resp
+                    last = f"HTTP {resp.status}: {resp.text() or '(empty answer)'}"
+                    answered = resp.status not in GATEWAY_STATUSES
+                    status = resp.status
+                    if resp.status not in RETRY_STATUSES:
+                        break
+                if attempt < attempts:
+                    delay = self.retry.delay(attempt)
+                    if time.monotonic() + delay >= self._ends:
+                        last += f"; no time left for another try within {budget:g} s (--timeout)"
+                        break
+                    self.log(f"{what}: {last}; trying again in {delay:g} s")
+                    self.sleep(delay)
+        finally:
+            done.set()
+            self._ends = float("inf")
+        times = f" (tried {tried} times)" if tried > 1 else ""
+        raise RemoteError(
+            f"{what} at {redact(url)} failed: {last}{times}",
+            answered=answered,
+            status=status,
+            tried=tried,
+            last=last,
+        )
+
+    def _tick(self, what: str, started: float, budget: float, done: threading.Event) -> None:
+        """Say what emkg waits for, every ``progress_every`` seconds, until ``done``."""
+        while not done.wait(self.progress_every):
+            waited = time.monotonic() - started
+            self.log(f"still waiting for {what}: {waited:.0f} s of at most {budget:g} s")

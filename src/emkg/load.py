@@ -3,6 +3,8 @@
 The release (``dist/emkg.nq``) holds one named graph per source publication and one for the
 ontology. A load:
 
+0. claims the store's load lock (:mod:`emkg.loadlock`): a second load at the same time
+   waits (``--wait``) or is refused, naming the load that holds it;
 1. lists the server's emkg graphs (targets, graphs of sources no longer in the release, and
    staging graphs an interrupted earlier load left behind);
 2. PUTs each graph into its own *staging* graph
@@ -22,7 +24,11 @@ its triples was not moved; an empty staging graph next to a target with the new 
 nothing moved -> staging dropped, store unchanged; everything moved -> success (the answer
 was lost); some moved (Virtuoso commits the operations that ran before a failing one) ->
 the remaining MOVEs are sent once more, and if that fails too the error lists which graphs
-are new and which old. See docs/triple-stores.md for what each server guarantees.
+are new and which old. A swap the *client* gave up on (its timeout, a lost connection, a
+gateway's 502/504, Ctrl-C) may still be running on the server: emkg then follows it, polling
+the counts until every graph holds the new release or ``--follow`` seconds pass, and reports
+what the store holds then; it never drops the staging graphs of a swap that may still run.
+See docs/triple-stores.md for what each server guarantees.
 """
 
 from __future__ import annotations
@@ -35,13 +41,16 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from emkg import build, paths
+from emkg import build, paths, swap
 from emkg.errors import InputError, RemoteError
 from emkg.gsp import SparqlServer, iri
+from emkg.loadlock import ACTIVE_RUNS, LoadLock
 
 GRAPH_BASE = build.GRAPH_BASE
 STAGING_BASE = "https://w3id.org/emkg/staging/"
 RELEASE_FILE = "emkg.nq"
+#: how long a swap the client gave up on is followed before emkg reports it unresolved
+FOLLOW_SECONDS = 60.0
 
 Log = Callable[[str], None]
 
@@ -82,6 +91,7 @@ def release_graphs(dist: Path | None = None, *, log: Log = print) -> list[Releas
     Builds the release first when ``emkg.nq`` is missing; warns when a source file is newer.
     """
     out = Path(dist) if dist is not None else paths.default_dist()
+    swap.recover(out, log=log)
     nq = out / RELEASE_FILE
     if not nq.is_file():
         log(f"{nq} is missing: building the release first")
@@ -141,9 +151,19 @@ def _drops(graphs: Sequence[str]) -> str:
 class Loader:
     """Loads release graphs into one server; see the module documentation for the steps."""
 
-    def __init__(self, server: SparqlServer, *, log: Log = print) -> None:
+    def __init__(
+        self,
+        server: SparqlServer,
+        *,
+        log: Log = print,
+        follow: float = FOLLOW_SECONDS,
+        poll: float = 1.0,
+    ) -> None:
         self.server = server
         self.log = log
+        self.follow = follow
+        self.poll = poll
+        self._keep_lock = False
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -191,11 +211,46 @@ class Loader:
         prune: bool = True,
         clean_staging: bool = False,
         run_id: str | None = None,
+        wait: float = 0.0,
+        break_lock: bool = False,
     ) -> LoadReport:
         started = time.monotonic()
         report = LoadReport(run_id or new_run_id())
         if not graphs:
             raise InputError("the release holds no named graphs", hint="run `emkg build`")
+        lock = LoadLock(self.server, report.run_id, log=self.log)
+        if break_lock:
+            for claim in lock.break_all():
+                self.log(f"broke the load lock of run {claim.run} ({claim.owner}, {claim.since})")
+        lock.acquire(wait)
+        self._keep_lock = False
+        try:
+            self._load_locked(graphs, report, prune=prune, clean_staging=clean_staging)
+        finally:
+            if self._keep_lock:
+                ACTIVE_RUNS.discard(report.run_id)
+                try:
+                    lock.keep("a swap the server may still be running")
+                except RemoteError as exc:
+                    self.log(f"warning: could not mark the load lock as kept ({exc})")
+            else:
+                failure = lock.release()
+                if failure:
+                    self.log(
+                        f"warning: the load lock could not be released ({failure}); the next "
+                        "load will name this run: break it with --break-lock"
+                    )
+        report.seconds = time.monotonic() - started
+        return report
+
+    def _load_locked(
+        self,
+        graphs: Sequence[ReleaseGraph],
+        report: LoadReport,
+        *,
+        prune: bool,
+        clean_staging: bool,
+    ) -> None:
         plans = [_Plan(g, _staging_iri(report.run_id, g.iri, i)) for i, g in enumerate(graphs)]
         targets = {p.target for p in plans}
         srv = self.server
@@ -253,8 +308,6 @@ class Loader:
         # 3. verify the targets
         self.verify(plans, stale)
         report.counts = {p.target: p.triples for p in plans}
-        report.seconds = time.monotonic() - started
-        return report
 
     def _after_failed_swap(
         self,
@@ -266,9 +319,14 @@ class Loader:
         """Find out what a failed swap did; finish it, or clean up and raise."""
         cause = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
         staging = [p.staging for p in moving]
-        self.log(f"the swap failed ({cause}); asking the server what it applied")
+        # no answer from the server itself: it may still be running the swap it was sent
+        given_up = isinstance(exc, KeyboardInterrupt) or not exc.answered
         try:
-            state = self._state(moving)
+            if given_up:
+                state = self._follow(moving, cause)
+            else:
+                self.log(f"the swap failed ({cause}); asking the server what it applied")
+                state = self._state(moving)
         except RemoteError as ask:
             listed = ", ".join(f"<{g}>" for g in staging)
             raise RemoteError(
@@ -280,6 +338,18 @@ class Loader:
         moved = [t for t, s in state.items() if s == "moved"]
         pending = [p for p in moving if state[p.target] == "staged"]
         unknown = [t for t, s in state.items() if s == "unknown"]
+        if given_up and len(moved) < len(moving):
+            self._keep_lock = True  # the server may still be writing: keep others out
+            raise RemoteError(
+                f"the swap request was given up ({cause}) and the server had not finished it "
+                f"after {self.follow:g} s of following it. The store holds NOW: "
+                f"{self._holds(state)}. The server may still be running the swap and then "
+                "switch the remaining graphs to the new release; the staging graphs and the "
+                f"load lock (run {report.run_id}) are kept so that it can finish",
+                hint="wait until the server is idle, then run `emkg load ... --break-lock "
+                "--clean-staging`: it loads the whole release again; give a larger --follow "
+                "to wait longer for a slow server",
+            ) from exc
         if not moved and not unknown:
             raise self._fail(
                 f"the swap failed ({cause}); the server applied none of it: every emkg graph "
@@ -311,7 +381,12 @@ class Loader:
             )
             moved = [t for t, s in state.items() if s == "moved"]
         if len(moved) == len(moving):
-            if not pending:
+            if given_up and isinstance(exc, KeyboardInterrupt):
+                report.notes.append(
+                    "the swap was interrupted, but the server applied it: emkg followed it to "
+                    "its end"
+                )
+            elif not pending:
                 report.notes.append("the swap's answer was lost, but the server applied it")
             self.log("every graph was swapped")
             if drops:
@@ -325,6 +400,50 @@ class Loader:
             f"{', '.join(f'<{t}>' for t in state if state[t] == 'unknown') or 'none'}",
             hint="run `emkg load ... --clean-staging` again: it replaces every graph",
         ) from exc
+
+    def _holds(self, state: dict[str, str]) -> str:
+        words = {"staged": "previous content", "moved": "new release", "unknown": "unclear"}
+        return "; ".join(f"<{t}> {words[s]}" for t, s in sorted(state.items()))
+
+    def _follow(self, moving: Sequence[_Plan], cause: str) -> dict[str, str]:
+        """Poll the server until every graph holds the new release or ``follow`` runs out.
+
+        A swap the client gave up on (a timeout, a lost connection, Ctrl-C) may still be
+        running on the server, which then commits it: asking once at once would report the
+        old state of a store about to change. A second Ctrl-C stops following.
+        """
+        self.log(
+            f"the swap request was given up ({cause}); the server may still be running it: "
+            f"following it for up to {self.follow:g} s (Ctrl-C stops following)"
+        )
+        started = time.monotonic()
+        last_report = started
+        while True:
+            try:
+                state = self._state(moving)
+                moved = sum(1 for s in state.values() if s == "moved")
+                waited = time.monotonic() - started
+                if moved == len(moving) or waited >= self.follow:
+                    self.log(
+                        f"after {waited:.0f} s, {moved} of {len(moving)} graphs hold the new "
+                        "release"
+                    )
+                    return state
+                if time.monotonic() - last_report >= 5:
+                    last_report = time.monotonic()
+                    self.log(
+                        f"still following the swap: {moved} of {len(moving)} graphs hold the "
+                        f"new release after {waited:.0f} s"
+                    )
+                time.sleep(self.poll)
+            except KeyboardInterrupt as again:
+                self._keep_lock = True
+                raise RemoteError(
+                    "stopped following the swap (interrupted again): the server may still be "
+                    "running it; the staging graphs and the load lock are kept",
+                    hint="wait until the server is idle, then run `emkg load ... --break-lock "
+                    "--clean-staging`",
+                ) from again
 
     def verify(self, plans: Sequence[_Plan], stale: Sequence[str]) -> None:
         """Read back every target's count; no staging or stale graph may hold triples."""
@@ -351,6 +470,11 @@ def load(
     prune: bool = True,
     clean_staging: bool = False,
     log: Log = print,
+    wait: float = 0.0,
+    break_lock: bool = False,
+    follow: float = FOLLOW_SECONDS,
 ) -> LoadReport:
     """Load ``graphs`` into ``server`` (see the module documentation)."""
-    return Loader(server, log=log).load(graphs, prune=prune, clean_staging=clean_staging)
+    return Loader(server, log=log, follow=follow).load(
+        graphs, prune=prune, clean_staging=clean_staging, wait=wait, break_lock=break_lock
+    )

@@ -1,11 +1,14 @@
 """The main job: build the release, validate it, answer the first competency question.
 
 ``emkg all`` runs what a new user wants to see first, on the embedded default store, and
-leaves every output in the release folder:
+leaves every output in the release folder, which it builds and validates in a staging folder
+and swaps in only when the graph conforms (a failing release is kept beside it as
+``OUT.failed``, and the previous release stays):
 
 * the release files of :mod:`emkg.build`;
 * ``validation.txt``: the SHACL report with the completeness score per case;
-* ``cq01-<therapy>.csv`` and ``.json``: "EM sites found after <therapy>".
+* ``cq01-<therapy>.csv`` and ``.json``: "EM sites found after <therapy>";
+* ``emkg-report.html``: the HTML report (``emkg report``) of the release just built.
 """
 
 from __future__ import annotations
@@ -14,10 +17,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from emkg.build import BuildReport, build
+from emkg import paths, swap
+from emkg.build import BuildReport, assemble, build_into
 from emkg.catalogue import load_catalogue
 from emkg.engines import OxigraphEngine
+from emkg.errors import InputError, describe_os_error
 from emkg.formats import render
+from emkg.htmlreport.data import collect
+from emkg.htmlreport.page import write_report
 from emkg.rdfio import atomic_write_text
 from emkg.report import ReportBuilder
 from emkg.results import ResultTable
@@ -27,6 +34,8 @@ from emkg.validate import Validation, validate_files
 FIRST_QUESTION = "cq01"
 #: the columns shown on the terminal; the files hold all of them
 SUMMARY_COLUMNS = ("patientLabel", "siteLabel", "methodLabel", "source")
+#: the HTML report written beside the release files
+REPORT_NAME = "emkg-report.html"
 
 
 @dataclass
@@ -42,20 +51,45 @@ def _slug(text: str) -> str:
 
 
 def run_main_job(out: Path | None, therapy: str) -> MainJob:
-    release = build(out)
-    dist = release.out_dir
-    validation = validate_files()
-    report = dist / "validation.txt"
-    atomic_write_text(report, ReportBuilder(validation).render("text"))
+    """Build, validate and answer in a staging folder; publish it only when it conforms.
 
-    engine = OxigraphEngine.from_nquads(dist / "emkg.nq")
-    entry = load_catalogue().get(FIRST_QUESTION)
-    answer = run_query(entry, {"therapy": therapy}, engine)
-    stem = f"{entry.id.split('-')[0]}-{_slug(therapy)}"
-    csv_path, json_path = dist / f"{stem}.csv", dist / f"{stem}.json"
-    atomic_write_text(csv_path, render(answer, "csv"))
-    atomic_write_text(json_path, render(answer, "json"))
-    outputs = [dist / name for name in sorted(release.files)] + [report, csv_path, json_path]
+    A release that fails validation never replaces the previous one: it is kept beside it as
+    ``OUT.failed`` (see :func:`emkg.swap.failed_folder`) for inspection.
+    """
+    target = (Path(out) if out is not None else paths.default_dist()).resolve()
+    swap.recover(target)
+    dataset = assemble()  # parsed once, for the release and for validation
+    folder = swap.staging(target)
+    try:
+        release = build_into(folder, dataset)
+        validation = validate_files()
+        report = folder / "validation.txt"
+        atomic_write_text(report, ReportBuilder(validation).render("text"))
+
+        engine = OxigraphEngine.from_nquads(folder / "emkg.nq")
+        entry = load_catalogue().get(FIRST_QUESTION)
+        answer = run_query(entry, {"therapy": therapy}, engine)
+        stem = f"{entry.id.split('-')[0]}-{_slug(therapy)}"
+        atomic_write_text(folder / f"{stem}.csv", render(answer, "csv"))
+        atomic_write_text(folder / f"{stem}.json", render(answer, "json"))
+        write_report(folder / REPORT_NAME, collect(engine))
+        names = sorted([*release.files, report.name, f"{stem}.csv", f"{stem}.json", REPORT_NAME])
+        if validation.conforms:
+            swap.publish(folder, target)
+            published = target
+        else:
+            published = swap.keep_failed(folder, target)
+    except OSError as exc:
+        what, hint = describe_os_error(exc)
+        raise InputError(
+            f"cannot write the release: {what}",
+            path=target,
+            hint=f"{hint} (--out); the previous release, if any, is unchanged",
+        ) from exc
+    finally:
+        swap.discard(folder)
+    release.out_dir = published
+    outputs = [published / name for name in names]
     return MainJob(release, validation, answer, outputs)
 
 

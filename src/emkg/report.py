@@ -21,6 +21,7 @@ from emkg import paths
 from emkg.completeness import MISSING, NOT_REPORTED, PRESENT, CaseCompleteness, per_case, totals
 from emkg.errors import InputError
 from emkg.locate import Case, Locator, Namer
+from emkg.redact import Redactor
 from emkg.validate import SEVERITIES, Validation, ValidationResult
 
 FORMATS: tuple[str, ...] = ("text", "json", "markdown", "turtle")
@@ -66,6 +67,7 @@ class ReportBuilder:
         self.namer = Namer(validation.sources)
         self.locator = Locator(validation.sources, validation.data, self.namer)
         self.root = _project_root()
+        self.redactor = Redactor(validation)
         self.located = [self._locate(r) for r in validation.results]
         self.cases: list[CaseCompleteness] = per_case(validation, self.locator)
 
@@ -97,6 +99,12 @@ class ReportBuilder:
 
     def counts(self) -> dict[str, int]:
         return {severity_name(s): self.validation.count(s) for s in SEVERITIES}
+
+    def value_text(self, result: ValidationResult) -> str:
+        """The value of a result, or, for personal data, which pattern matched (never it)."""
+        if self.redactor.withheld(result.value):
+            return self.redactor.matched(result, self.namer.name(result.check))
+        return self.namer.name(result.value)
 
     def path_text(self, result: ValidationResult) -> str:
         return self.namer.path(self.validation.report, result.path)
@@ -146,14 +154,14 @@ class ReportBuilder:
                 out.append(f"  {first.name}  {first.kind}  {where}".rstrip())
                 for item in items:
                     r = item.result
-                    value = f" = {self.namer.name(r.value)}" if r.value is not None else ""
+                    value = f" = {self.value_text(r)}" if r.value is not None else ""
                     if r.value == r.focus:
                         value = ""
                     out.append(
                         f"    {severity_name(r.severity):<9} {self.path_text(r)}{value}"
                         f"  [{self.namer.name(r.check)}, {component_name(r.component)}]"
                     )
-                    out.append(f"              {r.message}")
+                    out.append(f"              {self.redactor.text(r.message)}")
         out.append("")
         out.extend(self.completeness_text())
         out.append("")
@@ -195,11 +203,12 @@ class ReportBuilder:
                     "patient": str(item.case.node) if item.case.kind == "patient" else None,
                     "source": str(item.case.source) if item.case.source is not None else None,
                     "path": self.path_text(r) if r.path is not None else None,
-                    "value": self.namer.name(r.value) if r.value is not None else None,
+                    "value": self.value_text(r) if r.value is not None else None,
+                    "withheld": self.redactor.withheld(r.value),
                     "component": str(r.component),
                     "shape": str(r.shape) if isinstance(r.shape, URIRef) else None,
                     "check": str(r.check) if isinstance(r.check, URIRef) else None,
-                    "message": r.message,
+                    "message": self.redactor.text(r.message),
                 }
             )
         return {
@@ -262,7 +271,7 @@ class ReportBuilder:
     # -- Turtle ----------------------------------------------------------------------------
 
     def turtle(self) -> str:
-        graph: Graph = self.validation.report
+        graph: Graph = self.redactor.graph(self.validation.report)
         for prefix, namespace in self.namer.prefixes().items():
             graph.bind(prefix, namespace, override=False)
         return graph.serialize(format="turtle")

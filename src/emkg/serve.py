@@ -1,12 +1,15 @@
-"""Serve the release read-only as a SPARQL endpoint, with Oxigraph's server from PyPI.
+"""Serve the release read-only as a SPARQL endpoint with a query page that knows emkg.
 
 ``emkg serve`` loads ``dist/emkg.nq`` (built first when missing) into an Oxigraph store
-with ``oxigraph load`` (the fast path: the server is not running yet) and starts
-``oxigraph serve-read-only`` on it, bound to 127.0.0.1 unless told otherwise. The server
-refuses SPARQL updates and Graph Store writes; its query page is at ``/``, the SPARQL
-endpoint at ``/query`` and the Graph Store Protocol (read) at ``/store``. Queries see the
-union of all named graphs as the default graph (``--union-default-graph``), as the embedded
-engine does, so the saved queries run unchanged.
+with ``oxigraph load`` (the fast path: the server is not running yet), starts a few
+``oxigraph serve-read-only`` processes on it on private loopback ports (the back ends, see
+:mod:`emkg.serving.backends`), and puts a front in front of them (:mod:`emkg.serving.front`),
+bound to 127.0.0.1 unless told otherwise. The front serves the query page at ``/`` (the saved
+competency questions with their parameters, labels beside IRIs), the SPARQL endpoint at
+``/query`` and the Graph Store Protocol (read) at ``/store``; it refuses updates, Graph
+Store writes and ``SERVICE``, and stops any query that runs longer than the time limit.
+Queries see the union of all named graphs as the default graph (``--union-default-graph``),
+as the embedded engine does, so the saved queries run unchanged.
 
 The store lives in a temporary folder removed when the server stops, unless ``store`` names
 a folder to keep; a kept store is reloaded only when the release changed (its SHA-256 is
@@ -23,6 +26,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -34,9 +38,8 @@ from types import FrameType
 
 from emkg import build, paths
 from emkg.errors import RemoteError, RuntimeMissing, UsageError
+from emkg.serving import DEFAULT_HOST, DEFAULT_PORT, DEFAULT_QUERY_TIMEOUT, DEFAULT_WORKERS
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 7878
 RELEASE_FILE = "emkg.nq"
 _STAMP = ".emkg-release.sha256"
 _LOAD_TIMEOUT = 3600.0
@@ -73,6 +76,8 @@ def _netloc(host: str, port: int) -> str:
 
 def choose_port(host: str, port: int) -> int:
     """``port`` if it is free on ``host``; a free port when ``port`` is 0."""
+    if not 0 <= port <= 65535:
+        raise UsageError(f"--port {port} is not a TCP port", hint="give 1 to 65535, or 0 for any")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as sock:
         try:
@@ -190,9 +195,18 @@ def _answers(url: str) -> bool:
 
 
 def start_server(
-    store: Path, host: str, port: int, log_file: Path, ready_timeout: float = 60.0
+    store: Path,
+    host: str,
+    port: int,
+    log_file: Path,
+    ready_timeout: float = 60.0,
+    *,
+    server_timeout: float | None = None,
 ) -> RunningServer:
-    """Start ``oxigraph serve-read-only`` on ``store`` and wait until it answers."""
+    """Start ``oxigraph serve-read-only`` on ``store`` and wait until it answers.
+
+    ``server_timeout`` is Oxigraph's own limit on query evaluation (``--timeout-s``).
+    """
     cmd = [
         oxigraph_binary(),
         "serve-read-only",
@@ -202,6 +216,8 @@ def start_server(
         _netloc(host, port),
         "--union-default-graph",
     ]
+    if server_timeout is not None:
+        cmd += ["--timeout-s", str(max(1, round(server_timeout)))]
     with log_file.open("wb") as log:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
     server = RunningServer(proc, f"http://{_netloc(host, port)}/", log_file)
@@ -228,7 +244,12 @@ def _example_query() -> tuple[str, str] | None:
     return stem.split("-", 1)[0].split("_", 1)[0], str(files[0])
 
 
-def banner(url: str, nquads: Path) -> str:
+def banner(
+    url: str,
+    nquads: Path,
+    query_timeout: float = DEFAULT_QUERY_TIMEOUT,
+    workers: int = DEFAULT_WORKERS,
+) -> str:
     """The URL and example commands printed when the server is ready."""
     query = f"{url}query"
     lines = [
@@ -248,7 +269,10 @@ def banner(url: str, nquads: Path) -> str:
             f"  curl -s {query} -H 'Accept: text/csv' --data-urlencode query@{path}",
             f"  emkg query {qid} --endpoint {query}",
         ]
-    lines.append("updates are refused; Ctrl-C stops the server")
+    lines.append(
+        f"each query stops after {query_timeout:g} s ({workers} at once); updates and SERVICE "
+        "are refused; Ctrl-C stops the server"
+    )
     return "\n".join(lines)
 
 
@@ -271,33 +295,83 @@ def _stop_signals() -> Iterator[None]:
             signal.signal(signum, old)
 
 
+def exposure(host: str, port: int, nquads: Path) -> str:
+    """What binding to a non-loopback address makes reachable, said before it is done."""
+    return (
+        f"exposing on {_netloc(host, port)}: every machine that can reach this address can "
+        f"read the whole release {nquads} (query page at /, SPARQL at /query, the graph "
+        "store at /store), over plain HTTP, without authentication; updates, graph store "
+        "writes and SERVICE stay refused and every query stays under the time limit"
+    )
+
+
 def serve(
     *,
     dist: Path | None = None,
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
     store: Path | None = None,
+    query_timeout: float = DEFAULT_QUERY_TIMEOUT,
+    workers: int = DEFAULT_WORKERS,
+    expose: bool = False,
     out: Out = print,
 ) -> int:
     """Load the release and serve it until Ctrl-C or SIGTERM; returns the exit code."""
-    if not is_loopback(host):
-        out(f"warning: binding to {host} makes the endpoint reachable from other machines")
+    from emkg.catalogue import load_catalogue
+    from emkg.serving.backends import BackendPool
+    from emkg.serving.front import FrontApp, FrontServer
+    from emkg.serving.page import render_page
+
+    if not 0 < query_timeout <= 3600:
+        raise UsageError(
+            f"--query-timeout {query_timeout:g} is out of range", hint="give 0.1 to 3600 seconds"
+        )
+    if not 1 <= workers <= 32:
+        raise UsageError(f"--workers {workers} is out of range", hint="give 1 to 32")
+    if not is_loopback(host) and not expose:
+        raise UsageError(
+            f"--host {host} would make the endpoint reachable from other machines",
+            hint="serve on 127.0.0.1 (the default), or add --expose to accept that anyone who "
+            "can reach the address reads the whole release",
+        )
     port = choose_port(host, port)
     nquads = release_file(dist, out)
+    catalogue = load_catalogue()
     work = Path(tempfile.mkdtemp(prefix="emkg-serve-"))
-    server: RunningServer | None = None
+    pool: BackendPool | None = None
+    front: FrontServer | None = None
+    thread: threading.Thread | None = None
     try:
         with _stop_signals():
             location = store if store is not None else work / "store"
             prepare_store(nquads, location, out)
-            server = start_server(location, host, port, work / "server.log")
-            out(banner(server.url, nquads))
-            code = server.process.wait()
-            raise RemoteError(f"the oxigraph server stopped (exit {code}): {server.log_tail()}")
+            pool = BackendPool(location, work, size=workers, limit=query_timeout)
+            pool.start()
+            app = FrontApp(pool, catalogue, render_page(catalogue, query_timeout))
+            try:
+                front = FrontServer((host.strip("[]"), port), app, ipv6=":" in host)
+            except OSError as exc:
+                raise UsageError(
+                    f"cannot listen on {_netloc(host, port)}: {exc.strerror or exc}",
+                    hint="choose another --port (0 picks a free one)",
+                ) from exc
+            url = f"http://{_netloc(host, front.server_address[1])}/"
+            if not is_loopback(host):
+                out(exposure(host, front.server_address[1], nquads))
+            thread = threading.Thread(target=front.serve_forever, daemon=True)
+            thread.start()
+            out(banner(url, nquads, query_timeout, workers))
+            while thread.is_alive():
+                thread.join(timeout=0.5)
+            raise RemoteError("the front server stopped")
     except KeyboardInterrupt:
         out("stopping the server")
         return 0
     finally:
-        if server is not None:
-            server.stop()
+        if front is not None:
+            if thread is not None and thread.is_alive():
+                front.shutdown()
+            front.server_close()
+        if pool is not None:
+            pool.stop()
         shutil.rmtree(work, ignore_errors=True)

@@ -38,6 +38,15 @@ def _spans(text: str) -> Iterator[tuple[str, str, int, int]]:
             yield kind, match.group(), match.start(), match.end()
 
 
+def token_spans(text: str) -> Iterator[tuple[str, str, int, int]]:
+    """The query's tokens as (kind, text, start, end), comments and white space left out.
+
+    Kinds: ``iri``, ``string``, ``var``, ``word`` (keywords, prefixed names, booleans) and
+    ``other`` (punctuation and anything else, one character each).
+    """
+    return _spans(text)
+
+
 def select_projection(text: str) -> tuple[str, ...]:
     """The variables of the outermost SELECT list, in order (``AS ?v`` names included)."""
     tokens = list(_tokens(text))

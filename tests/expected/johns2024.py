@@ -437,7 +437,22 @@ ANSWERS: dict[str, Any] = {
     # Both patients "had PET-MRIs prior to lymphodepletion and CAR T cell infusion", every MRD
     # value is given with its method (NGS, flow), case one's follow-up is "day 180 status post
     # HSCT" and case two died "on day 38 post-CD19/CD22 CAR".
-    "cq15-elements": {(J2, e("GradeElement"))},
+    # Stated as not reported: case one "was treated as per COG AALL0932" and "tolerated
+    # radiation and LD" (agents of neither named); "His spinal lesions showed initial
+    # pseudoprogression at 1month after CAR-T" (no method named); "late relapsed B-ALL at 38
+    # months from diagnosis" (where not said). Case two "was enrolled on COG AALL1732", "received
+    # multiple lines of treatment, including blinatumomab" and "LD chemotherapy" (agents not all
+    # named); her bispecific CD19/CD22 CAR-T product's cell origin is not given; "positive KRAS
+    # p.A18D" (no method named).
+    "cq15-elements": {
+        (J1, e("AgentElement")),
+        (J1, e("DetectionMethodElement")),
+        (J1, e("RelapseSiteElement")),
+        (J2, e("GradeElement")),
+        (J2, e("AgentElement")),
+        (J2, e("CellOriginElement")),
+        (J2, e("DetectionMethodElement")),
+    },
 }
 
 INCLUDES = {

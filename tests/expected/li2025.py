@@ -185,8 +185,14 @@ ANSWERS: dict[str, Any] = {
     },
     # CQ15 ------------------------------------------------------------------------------------
     # an MRD-negative CR and an MRD value without a method, and "subsequently died" without a
-    # time; PET-CT came before CAR-T and no toxicity is reported.
-    "cq15-elements": {(LI1, e("MRDMethodElement")), (LI1, e("FollowUpElement"))},
+    # time; PET-CT came before CAR-T and no toxicity is reported. Her first relapse: "Abnormal
+    # leukemic blast cells were subsequently found via bone marrow aspiration (0.3%)" - whether
+    # it was medullary only is not said (stated as not reported).
+    "cq15-elements": {
+        (LI1, e("MRDMethodElement")),
+        (LI1, e("FollowUpElement")),
+        (LI1, e("RelapseSiteElement")),
+    },
 }
 
 INCLUDES = {

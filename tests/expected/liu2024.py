@@ -31,10 +31,14 @@ AUTO, ALLO = liu("e05-auto-cd19-cart"), liu("e10-allo-cd19-cart")
 TRUE, FALSE = Literal(True), Literal(False)
 
 ANSWERS: dict[str, Any] = {
-    # CQ1, CQ2, CQ4, CQ13: no EM finding after any therapy - "multiple cycles of chemotherapy and
+    # CQ1, CQ2, CQ13: no EM finding after any therapy - "multiple cycles of chemotherapy and
     # intrathecal injections" and CD19 CAR-T, no blinatumomab; her CSF cleared after CAR-T
-    # ("complete remission (CR) in both BM and CSF"), and the abstract names no detection
-    # method. CQ3: never called subclinical. CQ5: no management change reported.
+    # ("complete remission (CR) in both BM and CSF"). CQ3: never called subclinical. CQ5: no
+    # management change reported.
+    # CQ4 -------------------------------------------------------------------------------------
+    # "relapse in both bone marrow (BM) and cerebrospinal fluid (CSF)": the CSF disease, with no
+    # method named in the abstract, counts as method not reported (PET imaging: no row)
+    "cq04-counts": {(e("DetectionMethodElement"), CSF, 1, 1)},
     # CQ6 -------------------------------------------------------------------------------------
     # "The infusion of autologous CD19 CAR-T cells resulted in complete remission (CR) in both BM
     # and CSF for 40 days"; after the brother-derived CAR-T "another achievement of CR in BM".
@@ -88,8 +92,18 @@ ANSWERS: dict[str, Any] = {
     # CQ15 ------------------------------------------------------------------------------------
     # no imaging before either CAR-T infusion, and CRs in BM without an MRD method; the
     # toxicities are graded ("only grade 1 ... CRS and ... ICANS") and the follow-up is "a
-    # disease-free survival of 5 months".
-    "cq15-elements": {(LIU1, e("BaselineImagingElement")), (LIU1, e("MRDMethodElement"))},
+    # disease-free survival of 5 months". The abstract names no method for the CSF disease
+    # ("relapse in both bone marrow (BM) and cerebrospinal fluid (CSF)") nor for its clearing
+    # ("complete remission (CR) in both BM and CSF"), no agent of the "multiple cycles of
+    # chemotherapy and intrathecal injections", and for "a relapse in the bone marrow" not
+    # whether the CSF was involved.
+    "cq15-elements": {
+        (LIU1, e("BaselineImagingElement")),
+        (LIU1, e("MRDMethodElement")),
+        (LIU1, e("DetectionMethodElement")),
+        (LIU1, e("AgentElement")),
+        (LIU1, e("RelapseSiteElement")),
+    },
 }
 
 INCLUDES = {

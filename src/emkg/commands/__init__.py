@@ -6,11 +6,14 @@ A module listed here exposes ``register(subparsers)``; see :mod:`emkg.cli`.
 COMMAND_MODULES: tuple[str, ...] = (
     "all",
     "build",
+    "check",
     "queries",
     "query",
     "reason",
     "docs",
     "load",
+    "htmlreport",
     "serve",
+    "export",
     "validate",
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,11 @@ def register(sub: Any) -> None:
         "all",
         help="build the release, validate it and answer CQ1 (the main job)",
         description=(
-            "Build the release into dist/, validate the curated graph against the shapes and "
-            "answer competency question 1 (EM sites found after a therapy) on the embedded "
-            "store; then list where the outputs are. Exit 1 when the graph has violations."
+            "Build the release, validate the curated graph against the shapes, answer "
+            "competency question 1 (EM sites found after a therapy) on the embedded store and "
+            "write the HTML report (emkg report), all in a staging folder; then swap it in as "
+            "dist/ and list the outputs. When the graph has violations, dist/ keeps the "
+            "previous release, the new one is kept as dist.failed/ and the exit status is 1."
         ),
     )
     p.add_argument("--out", type=Path, default=None, help="release folder (default: dist/)")
@@ -51,4 +54,13 @@ def run(args: argparse.Namespace) -> int:
     print("outputs:")
     for path in job.outputs:
         print(f"  {path}")
+    if not v.conforms:
+        target = args.out if args.out is not None else "dist/"
+        print(
+            f"emkg all: the graph has {v.violations} violation(s): this release was NOT "
+            f"published; it is kept for inspection in {job.release.out_dir}, and {target} "
+            "still holds the previous release (fix the violations listed in its "
+            "validation.txt and run emkg all again)",
+            file=sys.stderr,
+        )
     return 0 if v.conforms else 1

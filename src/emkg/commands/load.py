@@ -24,7 +24,9 @@ def register(sub: Any) -> None:
             "Write every named graph of the release (one per source publication plus the "
             "ontology) into a SPARQL 1.1 server: PUT into staging graphs, check their "
             "triple counts, swap them into place with one SPARQL Update request, check "
-            "again. A second load leaves the store as the first did. Credentials come "
+            "again. A second load leaves the store as the first did. A load holds the "
+            "store's load lock (graph https://w3id.org/emkg/lock): another load at the same "
+            "time waits (--wait) or is refused. Credentials come "
             f"from {USER_VAR}/{PASSWORD_VAR} or ~/.netrc and are never printed."
         ),
     )
@@ -46,7 +48,14 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--user", help=f"user name (default: {USER_VAR} or ~/.netrc)")
     p.add_argument("--dist", type=Path, default=None, help="release folder (default: dist/)")
-    p.add_argument("--timeout", type=float, default=120.0, metavar="S", help="seconds per request")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="the most emkg waits for one request, its retries included (default 30 s; give "
+        "more for a very large graph); a line every 5 s says what it is waiting for",
+    )
     p.add_argument(
         "--attempts",
         type=int,
@@ -58,6 +67,27 @@ def register(sub: Any) -> None:
         "--keep-stale-graphs",
         action="store_true",
         help="keep emkg graphs whose source file left the release (default: drop them)",
+    )
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="when another emkg load holds the store's load lock, wait up to S seconds for it "
+        "(default 0: refuse at once, naming that load)",
+    )
+    p.add_argument(
+        "--break-lock",
+        action="store_true",
+        help="remove the load lock a dead load left (its owner and time are shown), then load",
+    )
+    p.add_argument(
+        "--follow",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="when the swap request gets no answer (timeout, lost connection, Ctrl-C), follow "
+        "it on the server for up to S seconds before reporting (default 60)",
     )
     p.add_argument(
         "--clean-staging",
@@ -93,6 +123,8 @@ def _err(message: str) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.timeout <= 0 or args.attempts < 1:
         raise UsageError("--timeout must be positive and --attempts at least 1")
+    if args.wait < 0 or args.follow < 0:
+        raise UsageError("--wait and --follow must not be negative")
     endpoints = Endpoints.derive(args.endpoint, args.update_endpoint, args.graph_store)
     creds = _credentials(endpoints.update, args.user)
     http = HttpClient(
@@ -114,6 +146,9 @@ def run(args: argparse.Namespace) -> int:
         prune=not args.keep_stale_graphs,
         clean_staging=args.clean_staging,
         log=lambda m: _err(f"  {m}"),
+        wait=args.wait,
+        break_lock=args.break_lock,
+        follow=args.follow,
     )
     print(f"loaded {len(report.counts)} graphs in {report.seconds:.1f} s (run {report.run_id})")
     for graph, n in sorted(report.counts.items()):

@@ -8,6 +8,7 @@ from typing import Any
 
 from emkg.catalogue import load_catalogue
 from emkg.engines import ENGINE_NAMES, VALUES_PLACEMENTS, open_engine
+from emkg.errors import UsageError
 from emkg.formats import FORMATS, render
 from emkg.params import parse_assignments
 from emkg.runner import run_query
@@ -41,6 +42,14 @@ def register(sub: Any) -> None:
         "(inline, the default; needed by Virtuoso 7.2) or appended as the outer VALUES clause "
         "(outer); EMKG_SPARQL_VALUES sets it too",
     )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help="with --endpoint: the most emkg waits for the answer, retries included "
+        "(default 30 s); a line on standard error every 5 s says it is still waiting",
+    )
     p.set_defaults(func=run)
 
 
@@ -49,7 +58,11 @@ def run(args: argparse.Namespace) -> int:
     given = parse_assignments(args.param)
     for name in given:
         entry.param(name)
-    engine = open_engine(args.engine, endpoint=args.endpoint, values=args.values)
+    if args.timeout is not None and args.timeout <= 0:
+        raise UsageError("--timeout must be positive")
+    engine = open_engine(
+        args.engine, endpoint=args.endpoint, values=args.values, timeout=args.timeout
+    )
     table = run_query(entry, given, engine)
     sys.stdout.write(render(table, args.format))
     if entry.is_violation_check and len(table):

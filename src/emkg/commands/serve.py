@@ -1,4 +1,4 @@
-"""``emkg serve``: the release as a read-only SPARQL endpoint with a query page (Oxigraph)."""
+"""``emkg serve``: the release as a read-only SPARQL endpoint with a query page."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from emkg.serve import DEFAULT_HOST, DEFAULT_PORT, serve
+from emkg.serving import DEFAULT_HOST, DEFAULT_PORT, DEFAULT_QUERY_TIMEOUT, DEFAULT_WORKERS
 
 
 def register(sub: Any) -> None:
@@ -15,8 +15,10 @@ def register(sub: Any) -> None:
         help="serve the release read-only as a SPARQL endpoint with a browser query page",
         description=(
             "Load dist/emkg.nq (built first when missing) into an Oxigraph store and serve "
-            "it read-only with `oxigraph serve-read-only`: query page at /, SPARQL at "
-            "/query. Updates are refused. Ctrl-C stops the server."
+            "it read-only: a query page at / with the saved competency questions and labels "
+            "beside IRIs, SPARQL at /query, the graph store (read) at /store. Updates and "
+            "SERVICE are refused; a query that runs longer than --query-timeout is stopped. "
+            "Ctrl-C stops the server."
         ),
     )
     p.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
@@ -25,6 +27,24 @@ def register(sub: Any) -> None:
         type=int,
         default=DEFAULT_PORT,
         help=f"port (default {DEFAULT_PORT}; 0 picks a free one)",
+    )
+    p.add_argument(
+        "--expose",
+        action="store_true",
+        help="allow a --host other than loopback: anyone who can reach it reads the release",
+    )
+    p.add_argument(
+        "--query-timeout",
+        type=float,
+        default=DEFAULT_QUERY_TIMEOUT,
+        metavar="SECONDS",
+        help=f"stop any query that runs longer than this (default {DEFAULT_QUERY_TIMEOUT:g})",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=DEFAULT_WORKERS,
+        help=f"queries answered at once, one Oxigraph process each (default {DEFAULT_WORKERS})",
     )
     p.add_argument("--dist", type=Path, default=None, help="release folder (default: dist/)")
     p.add_argument(
@@ -38,10 +58,15 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from emkg.serve import serve
+
     return serve(
         dist=args.dist,
         host=args.host,
         port=args.port,
         store=args.store,
+        query_timeout=args.query_timeout,
+        workers=args.workers,
+        expose=args.expose,
         out=lambda line: print(line, flush=True),
     )

@@ -29,7 +29,11 @@ __all__ = [
 
 
 def open_engine(
-    name: str | None = None, *, endpoint: str | None = None, values: str | None = None
+    name: str | None = None,
+    *,
+    endpoint: str | None = None,
+    values: str | None = None,
+    timeout: float | None = None,
 ) -> Engine:
     """The engine called ``name`` (default oxigraph), or the endpoint at ``endpoint``.
 
@@ -40,9 +44,13 @@ def open_engine(
         if name is not None:
             raise UsageError("give either --engine or --endpoint, not both")
         placement = values or os.environ.get(VALUES_VAR) or "inline"
+        if timeout is not None:
+            return EndpointEngine.from_environment(endpoint, values=placement, timeout=timeout)
         return EndpointEngine.from_environment(endpoint, values=placement)
     if values is not None:
         raise UsageError("--values applies to --endpoint only")
+    if timeout is not None:
+        raise UsageError("--timeout applies to --endpoint only")
     chosen = name or "oxigraph"
     if chosen == "oxigraph":
         return open_oxigraph()

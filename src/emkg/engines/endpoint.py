@@ -1,11 +1,15 @@
-"""A remote SPARQL 1.1 endpoint (Oxigraph server, Virtuoso, ...) through SPARQLWrapper.
+"""A remote SPARQL 1.1 endpoint (Oxigraph server, Virtuoso, ...) through emkg's HTTP client.
 
+* Requests go through :class:`emkg.httpclient.HttpClient`, the one client of emkg's remote
+  work (``emkg load`` uses it too), so queries and loads share one policy: an overall
+  deadline per query (``timeout`` seconds, retries and a trickling answer included), progress
+  lines while waiting, retries of failures that may pass (connection refused or reset, a
+  timeout, HTTP 429, 500, 502, 503, 504) with exponential back-off (``backoff``,
+  ``2*backoff``, ``4*backoff`` seconds, ``retries`` times, within the deadline), and Basic or
+  Digest authentication answered only to the server's challenge. A bad query (400), a refused
+  login (401/403) or a missing endpoint (404) is not retried.
 * Requests are POSTed form-encoded (``query=...``), so long queries are not cut by URL
   limits, and ask for SPARQL JSON results.
-* Each request has a timeout. Queries are reads, so a request that fails in a way that may
-  pass (connection refused or reset, timeout, HTTP 429, 500, 502, 503, 504) is retried with
-  exponential back-off: ``backoff``, ``2*backoff``, ``4*backoff`` seconds, ``retries`` times.
-  A bad query (400), a refused login (401/403) or a missing endpoint (404) is not retried.
 * Credentials come from :mod:`emkg.credentials` (environment or ``~/.netrc``) and are never
   printed.
 * The SPARQL protocol has no binding API, so parameters are bound by a one-row VALUES block,
@@ -22,34 +26,30 @@
 
 from __future__ import annotations
 
+import json
+import sys
 import time
-import urllib.error
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
-from SPARQLWrapper import BASIC, DIGEST, JSON, POST, URLENCODED, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import (
-    EndPointInternalError,
-    EndPointNotFound,
-    QueryBadFormed,
-    Unauthorized,
-    URITooLong,
-)
-
-from emkg import __version__
 from emkg.credentials import Credentials, credentials_for
 from emkg.errors import InputError, RemoteError
+from emkg.httpclient import RETRY_STATUSES, HttpClient, RetryPolicy
 from emkg.ntriples import checked_iri, values_clause
 from emkg.results import ResultTable, Term, table_from_sparql_json
 from emkg.sparqltext import where_group_start
 
-RETRY_HTTP_CODES = frozenset({429, 500, 502, 503, 504})
-VALUES_PLACEMENTS: tuple[str, ...] = ("outer", "inline")
-VALUES_VAR = "EMKG_SPARQL_VALUES"
+RETRY_HTTP_CODES = RETRY_STATUSES
+DEFAULT_TIMEOUT = 30.0
 
 
 class _Transient(Exception):
-    """A failure worth another try."""
+    """A failure worth another try, raised by a subclass's own :meth:`_once`."""
+
+
+VALUES_PLACEMENTS: tuple[str, ...] = ("outer", "inline")
+VALUES_VAR = "EMKG_SPARQL_VALUES"
 
 
 class EndpointEngine:
@@ -61,12 +61,13 @@ class EndpointEngine:
         self,
         url: str,
         *,
-        timeout: float = 60.0,
+        timeout: float = DEFAULT_TIMEOUT,
         retries: int = 3,
         backoff: float = 0.5,
         credentials: Credentials | None = None,
         values: str = "inline",
         sleep: Callable[[float], None] = time.sleep,
+        log: Callable[[str], None] | None = None,
     ) -> None:
         checked_iri(url)
         if not url.startswith(("http://", "https://")):
@@ -84,7 +85,13 @@ class EndpointEngine:
         self.backoff = backoff
         self.credentials = credentials
         self.values = values
-        self._sleep = sleep
+        self.http = HttpClient(
+            credentials=credentials,
+            timeout=timeout,
+            retry=RetryPolicy(attempts=retries + 1, first_delay=backoff),
+            sleep=sleep,
+            log=log or _stderr,
+        )
 
     @classmethod
     def from_environment(cls, url: str, **kwargs: Any) -> EndpointEngine:
@@ -107,41 +114,44 @@ class EndpointEngine:
             return f"{query[:start]}\n  {clause}\n{query[start:]}"
         return f"{query.rstrip()}\n{clause}\n"
 
-    def _wrapper(self, text: str) -> SPARQLWrapper:
-        wrapper = SPARQLWrapper(self.url, agent=f"emkg/{__version__}")
-        wrapper.setMethod(POST)
-        wrapper.setRequestMethod(URLENCODED)
-        wrapper.setReturnFormat(JSON)
-        wrapper.setTimeout(int(max(1, round(self.timeout))))
-        if self.credentials is not None:
-            wrapper.setHTTPAuth(DIGEST if self.credentials.scheme == "digest" else BASIC)
-            wrapper.setCredentials(self.credentials.user, self.credentials.password)
-        wrapper.setQuery(text)
-        return wrapper
-
     def _once(self, text: str) -> Any:
+        """Send one query through the shared HTTP client (which retries what may pass)."""
+        what = f"the query to {self.url}"
         try:
-            return self._wrapper(text).query().convert()
-        except QueryBadFormed as exc:
-            raise InputError(
-                f"the endpoint rejected the query: {_short(exc)}", hint="fix the query text"
-            ) from exc
-        except Unauthorized as exc:
+            resp = self.http.request(
+                "POST",
+                self.url,
+                what=what,
+                body=urlencode({"query": text}).encode("utf-8"),
+                headers={
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Accept": "application/sparql-results+json",
+                },
+                repeatable=True,
+                accept=(200,),
+            )
+        except RemoteError as exc:
+            if exc.status == 400:
+                raise InputError(
+                    f"the endpoint rejected the query: {exc.last}", hint="fix the query text"
+                ) from exc
+            if exc.status in (401, 403):
+                raise RemoteError(
+                    f"{self.url} refused the credentials (HTTP {exc.status})",
+                    hint="set EMKG_SPARQL_USER and EMKG_SPARQL_PASSWORD, or add the host to "
+                    "~/.netrc",
+                ) from exc
+            if exc.status is not None and exc.status not in RETRY_STATUSES:
+                raise RemoteError(f"{self.url}: {exc.last}") from exc
             raise RemoteError(
-                f"{self.url} refused the credentials (HTTP 401)",
-                hint="set EMKG_SPARQL_USER and EMKG_SPARQL_PASSWORD, or add the host to ~/.netrc",
+                f"{self.url} failed {exc.tried} times; last: {exc.last}",
+                hint="check that the server is running and reachable; give a larger "
+                "--timeout for a slow server",
+                answered=exc.answered,
             ) from exc
-        except (EndPointNotFound, URITooLong) as exc:
-            raise RemoteError(f"{self.url}: {_short(exc)}") from exc
-        except EndPointInternalError as exc:
-            raise _Transient(f"server error: {_short(exc)}") from exc
-        except urllib.error.HTTPError as exc:
-            if exc.code in RETRY_HTTP_CODES:
-                raise _Transient(f"HTTP {exc.code} {exc.reason}") from exc
-            raise RemoteError(f"{self.url} answered HTTP {exc.code} {exc.reason}") from exc
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-            raise _Transient(_short(exc)) from exc
-        except ValueError as exc:  # the body was not JSON
+        try:
+            return json.loads(resp.body)
+        except ValueError as exc:
             raise RemoteError(f"{self.url} did not answer with SPARQL JSON results") from exc
 
     def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> ResultTable:
@@ -151,13 +161,13 @@ class EndpointEngine:
             try:
                 document = self._once(text)
                 break
-            except _Transient as exc:
+            except _Transient as exc:  # only subclasses with their own transport raise it
                 if attempt >= self.retries:
                     raise RemoteError(
                         f"{self.url} failed {attempt + 1} times; last: {exc}",
                         hint="check that the server is running and reachable",
                     ) from exc
-                self._sleep(self.backoff * (2**attempt))
+                self.http.sleep(self.backoff * (2**attempt))
                 attempt += 1
         if not isinstance(document, Mapping):
             raise RemoteError(f"{self.url} did not answer with SPARQL JSON results")
@@ -168,5 +178,5 @@ class EndpointEngine:
         return f"endpoint {self.url}{who}"
 
 
-def _short(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:300] or type(exc).__name__
+def _stderr(message: str) -> None:
+    print(f"  {message}", file=sys.stderr, flush=True)
