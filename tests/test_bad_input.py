@@ -22,6 +22,8 @@ import pytest
 
 from emkg import paths
 from emkg.cli import main
+from emkg.errors import InputError
+from emkg.rdfio import check_file
 
 BAD = Path(__file__).parent / "fixtures" / "bad"
 
@@ -187,3 +189,12 @@ def test_every_fixture_has_a_case() -> None:
     named = {c.file for c in CASES}
     present = {p.name for p in BAD.iterdir() if p.name != "cases.tsv"}
     assert present <= named, f"fixtures without a case in cases.tsv: {present - named}"
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.how == "validate"], ids=lambda c: c.file)
+def test_the_check_before_a_bulk_load_refuses_the_same(case: Case) -> None:
+    """rdfio.check_file (for inputs loaded straight into a store) says what the reader says."""
+    with pytest.raises(InputError) as info:
+        check_file(BAD / case.file)
+    assert case.fragment in str(info.value)
+    assert info.value.hint

@@ -43,7 +43,7 @@ def test_an_unchanged_case_passes(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Result: the check passes: 0 error(s)" in out
     assert code == 0
     assert "checks run: shapes, sources and quotes" in out
-    assert "declared terms, quality checks" in out
+    assert "declared terms, value sets, quality checks" in out
 
 
 @pytest.mark.usefixtures("seeds_dir")

@@ -49,6 +49,31 @@ def test_cq15_lists_exactly_what_the_completeness_table_counts(
     assert sum(table.values()) > 0
 
 
+def test_cq15_and_the_table_agree_on_the_cart_fixture() -> None:
+    """The same on a fixture whose CAR-T products lack origin and baseline imaging, one of them
+    on a line that is not marked as a CAR-T infusion."""
+    from pathlib import Path
+
+    from emkg import build
+
+    fixtures = Path(__file__).parent / "fixtures" / "shapes"
+    files = [fixtures / "_context.ttl", fixtures / "cart.invalid.ttl"]
+    validation = validate_files(files)
+    locator = Locator(validation.sources, validation.data, Namer(validation.sources))
+    table: Counter[tuple[object, URIRef, Literal]] = Counter()
+    for check in element_checks(validation, locator):
+        if check.status in STATUS and locator.patient(check.focus) is not None:
+            table[(locator.patient(check.focus), check.element, STATUS[check.status])] += 1
+    engine = OxigraphEngine.from_dataset(build.assemble(kg=files))
+    rows = run_query(load_catalogue().get("cq15"), {}, engine).records()
+    listed: Counter[tuple[object, URIRef, Literal]] = Counter(
+        (r["patient"], r["element"], r["how"])
+        for r in rows  # type: ignore[misc]
+    )
+    assert listed == table
+    assert any(e == URIRef(str(e)) and str(e).endswith("CellOriginElement") for _p, e, _h in table)
+
+
 def test_cq15_covers_every_recommended_element(validation: Validation) -> None:
     """A new recommended element in shapes/completeness.ttl needs its branch in CQ15."""
     elements = {element for _shape, element in recommended_shapes(validation.shapes)}

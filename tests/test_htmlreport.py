@@ -174,7 +174,7 @@ def test_report_command_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[
         == 2
     )
     err = capsys.readouterr().err
-    assert "emkg.nq" in err
+    assert "holds no release store" in err
     assert "Traceback" not in err
     assert not (tmp_path / "x.html").exists()
     release = tmp_path / "rel"
@@ -219,6 +219,13 @@ def test_bars_and_markers_equal_the_sparql_counts(
         assert lane.count() == 1, patient
         assert lane.locator(".mark.bar").count() == bars, patient
         assert lane.locator(".mark.marker").count() == markers, patient
+    # every mark carries its node's IRI, in its hover text too
+    marks = page.locator("svg.lane .mark")
+    titles = marks.evaluate_all(
+        "ms => ms.map(m => [m.dataset.event, m.querySelector('title').textContent])"
+    )
+    assert len(titles) == sum(b + m for b, m in expected.values())
+    assert all(iri and iri in title for iri, title in titles)
 
 
 @pytest.mark.browser

@@ -417,7 +417,8 @@ def _wait_for(condition: object, seconds: float) -> bool:
 def test_an_abandoned_cross_product_is_stopped_and_the_cpu_returns_to_idle(
     tmp_path: Path,
 ) -> None:
-    s = _start(tmp_path, "--query-timeout", f"{LIMIT:g}", "--workers", "1", nquads=BIG)
+    limit = 2 * LIMIT  # room to see the query working on a loaded machine
+    s = _start(tmp_path, "--query-timeout", f"{limit:g}", "--workers", "1", nquads=BIG)
     try:
         pid = s.proc.pid
         before = _oxigraph_pids(pid)
@@ -431,16 +432,17 @@ def test_an_abandoned_cross_product_is_stopped_and_the_cpu_returns_to_idle(
         with pytest.raises((TimeoutError, urllib.error.URLError)):
             _http("POST", f"{s.url}query", CROSS.encode(), "application/sparql-query", 0.5)
         busy_start = _cpu_seconds(pid)
-        time.sleep(1.0)
+        time.sleep(max(0.0, started + limit - 1.0 - time.monotonic()))
         busy = _cpu_seconds(pid) - busy_start
-        # one core fully busy gives 1 s; the machine may be shared, so ask for a clear share
-        assert busy > 0.15, f"the query did not run (only {busy:.2f} s of CPU in 1 s)"
+        # a query with nobody waiting still computes until the limit (one core fully busy
+        # would give about limit - 1.5 s; a shared machine gives it less, never nothing)
+        assert busy > 0.1, f"the query did not run (only {busy:.2f} s of CPU)"
 
         # at the limit the query's process is killed and a fresh one takes its place
-        assert _wait_for(lambda: _oxigraph_pids(pid) - before, LIMIT + 30)
+        assert _wait_for(lambda: _oxigraph_pids(pid) - before, limit + 30)
         assert _wait_for(lambda: not (_oxigraph_pids(pid) & before), 10)
         stopped_after = time.monotonic() - started
-        assert stopped_after < LIMIT + 5, stopped_after
+        assert stopped_after < limit + 5, stopped_after
         assert _count(s.url) == 3000  # the fresh back end answers
 
         after_start = _cpu_seconds(pid)

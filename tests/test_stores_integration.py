@@ -39,6 +39,7 @@ from emkg.httpclient import HttpClient, RetryPolicy
 from emkg.load import GRAPH_BASE, STAGING_BASE, load, release_graphs
 from emkg.loadlock import LOCK_GRAPH
 from emkg.params import Resolver
+from emkg.release import stamp_inputs, store_path, write_store
 from emkg.results import ResultTable
 from emkg.runner import run_bound
 
@@ -177,6 +178,7 @@ def _synthetic(dist: Path, version: str, names: tuple[str, ...]) -> Release:
             lines.append(f'{t} <http://www.w3.org/ns/oa#exact> "quote {version} {i}"@en {g} .\n')
     dist.mkdir(parents=True)
     (dist / "emkg.nq").write_bytes("".join(lines).encode())
+    write_store(store_path(dist), (dist / "emkg.nq").read_bytes(), inputs=current_sources())
     rel = Release(dist, {f"{GRAPH_BASE}{name}": 55 for name in names})
     rel.content = _contents(dist / "emkg.nq")
     return rel
@@ -940,3 +942,52 @@ def test_two_loads_at_once_leave_exactly_one_release(
     assert store_graphs(oxigraph) == expected.content, (codes, texts)
     assert set(verdict.values()) == {last}
     assert oxigraph.server().graphs_under(LOCK_GRAPH) == [], "a lock was left behind"
+
+
+def test_a_killed_load_changes_nothing_and_the_next_load_takes_over(
+    oxigraph, old, new, proxy_for, monkeypatch, capsys
+) -> None:
+    """kill -9 of `emkg load` while it stages: old graphs stay; its lock does not block."""
+    _reset_to(oxigraph, old, monkeypatch, capsys)
+    proxy = proxy_for(oxigraph)
+    proxy.faults.append(Fault(_put_of("li2025"), "delay", delay=3.0))
+    env = {**os.environ, **oxigraph.env()}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "emkg",
+            "load",
+            "--endpoint",
+            _via(proxy, oxigraph),
+            "--dist",
+            str(new.dist),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert proxy.seen_fault.wait(60), "the load never reached the PUT"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        proc.kill()
+    assert proxy.forwarded.wait(30)  # the dead load's last PUT has reached the server
+    srv = oxigraph.server()
+    for graph, content in old.content.items():
+        got = srv.get_graph(graph)
+        assert got is not None
+        assert canonical(got[0]) == content, f"{graph} changed by a killed load"
+    assert srv.graphs_under(LOCK_GRAPH), "the killed load's lock claim is there"
+    code, text = emkg_load(oxigraph.load_url, new, oxigraph, monkeypatch, capsys, "--clean-staging")
+    assert code == 0, text
+    assert "removed the load lock of run" in text
+    assert "that load has ended" in text
+    assert set(assert_old_or_new(oxigraph, old, new).values()) == {"new"}
+    assert srv.graphs_under(LOCK_GRAPH) == []
+
+
+def current_sources():
+    """A hand-made release's manifest: stamped as built from the sources as they are now."""
+    return stamp_inputs(build.source_files(), [])

@@ -8,7 +8,8 @@ The checks, each stated once elsewhere and only run here:
    publication it cites (:mod:`emkg.sources`);
 3. the vocabulary: every class and property used is declared by the ontology or its imports
    (or, outside emkg's and OBO's namespaces, used by the ontology or the shapes), a misspelling
-   named with the closest declared term;
+   named with the closest declared term; and every value-set member the ontology declares is in
+   its owl:AllDifferent axiom and in the shapes' messages (:mod:`emkg.valuesets`);
 4. the quality checks ``queries/qc/*-violation.rq`` (no row expected);
 5. the reasoner (HermiT) over the ontology and the files, where Java is present.
 
@@ -275,6 +276,24 @@ def vocabulary_problems(
     return problems
 
 
+def value_set_problems(where: _Where) -> list[Problem]:
+    """The ontology's value sets followed by their axiom and the shapes' messages."""
+    from emkg.valuesets import check_value_sets
+
+    return [
+        Problem(
+            "value sets",
+            ERROR,
+            where.builder._relative(p.file),
+            p.line,
+            p.subject,
+            p.message,
+            p.hint,
+        )
+        for p in check_value_sets()
+    ]
+
+
 def quality_problems(validation: Validation, where: _Where) -> list[Problem]:
     """The rows of the saved quality checks over the ontology and the files."""
     from emkg.catalogue import load_catalogue
@@ -388,6 +407,8 @@ def run_check(
     report.ran.append(f"sources and quotes ({registry.folder})")
     report.problems += vocabulary_problems(data, ontology, shapes, where)
     report.ran.append("declared terms")
+    report.problems += value_set_problems(where)
+    report.ran.append("value sets")
     if quality:
         report.problems += quality_problems(validation, where)
         report.ran.append("quality checks")

@@ -14,6 +14,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "load",
     "htmlreport",
     "serve",
+    "terms",
     "export",
     "validate",
 )

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from emkg import paths
 from emkg.formats import render
 from emkg.pipeline import run_main_job, summary
 
@@ -55,12 +56,16 @@ def run(args: argparse.Namespace) -> int:
     for path in job.outputs:
         print(f"  {path}")
     if not v.conforms:
-        target = args.out if args.out is not None else "dist/"
+        target = Path(args.out) if args.out is not None else paths.default_dist()
+        before = (
+            f"{target} still holds the previous release"
+            if target.is_dir()
+            else f"{target} was not created"
+        )
         print(
             f"emkg all: the graph has {v.violations} violation(s): this release was NOT "
-            f"published; it is kept for inspection in {job.release.out_dir}, and {target} "
-            "still holds the previous release (fix the violations listed in its "
-            "validation.txt and run emkg all again)",
+            f"published; it is kept for inspection in {job.release.out_dir}, and {before} "
+            "(fix the violations listed in its validation.txt and run emkg all again)",
             file=sys.stderr,
         )
     return 0 if v.conforms else 1

@@ -48,7 +48,7 @@ import pyoxigraph as ox
 from emkg import __version__
 from emkg.catalogue import QueryEntry
 from emkg.errors import InputError
-from emkg.export.store import export_queries, replace_folder, rows, table_name
+from emkg.export.store import export_queries, replace_folder, restricted, rows, table_name
 from emkg.prefixes import PREFIXES, compact
 
 Out = Callable[[str], None]
@@ -119,41 +119,77 @@ class Tables:
     resources: dict[str, Row] = field(default_factory=dict)
 
 
-def read_tables(store: ox.Store) -> Tables:
+#: patients whose rows are read at a time (memory stays flat at any cohort size)
+CHUNK = 2000
+
+
+def _entries() -> dict[str, QueryEntry]:
     entries: dict[str, QueryEntry] = {table_name(e): e for e in export_queries()}
     missing = [n for n in NEEDED if n not in entries]
     if missing:
         raise InputError(f"queries/export/ lacks {', '.join(missing)}")
+    return entries
 
-    def run(name: str) -> Iterable[Row]:
-        return rows(store, entries[name])
 
-    tables = Tables(patients=list(run("patients")))
-    for r in run("events"):
-        tables.events[str(r["event"])] = r
-    for name in ("diagnoses", "therapy-lines", "em-findings", "outcomes"):
-        for r in run(name):
-            tables.by_patient[str(r["patient"])][name].append(r)
-    for r in run("therapy-components"):
-        tables.by_key["components"][str(r["line"])].append(r)
-    for name, key in (
-        ("time-offsets", "event"),
-        ("therapy-line-intents", "line"),
-        ("em-finding-methods", "finding"),
-        ("outcome-sites", "event"),
-        ("evidence", "node"),
-    ):
-        for r in run(name):
-            tables.by_key[name][str(r[key])].append(r)
-    for r in run("agents"):
+def read_globals(store: ox.Store, entries: dict[str, QueryEntry]) -> Tables:
+    """The tables every packet shares: agents, term mappings, labels, ontology versions."""
+    tables = Tables(patients=[])
+    for r in rows(store, entries["agents"]):
         tables.agents[str(r["agent"])] = r
-    for r in run("term-mappings"):
+    for r in rows(store, entries["term-mappings"]):
         if r["matchKind"] == "exactMatch":
             tables.mappings[str(r["term"])].append(str(r["match"]))
         if r["termLabel"]:
             tables.labels[str(r["term"])] = str(r["termLabel"])
-    for r in run("ontology-resources"):
+    for r in rows(store, entries["ontology-resources"]):
         tables.resources[str(r["resource"])] = r
+    return tables
+
+
+def read_chunk(
+    store: ox.Store, entries: dict[str, QueryEntry], tables: Tables, patients: list[Row]
+) -> None:
+    """Fill ``tables`` with the rows of ``patients`` only (each query restricted by VALUES)."""
+
+    def run(name: str, variable: str, iris: Iterable[str]) -> Iterable[Row]:
+        wanted = sorted(set(iris))
+        if not wanted:
+            return []
+        return rows(store, entries[name], restricted(entries[name], variable, wanted))
+
+    tables.patients = patients
+    tables.events = {}
+    tables.by_patient = defaultdict(lambda: defaultdict(list))
+    tables.by_key = defaultdict(lambda: defaultdict(list))
+    ids = [str(p["patient"]) for p in patients]
+    for r in run("events", "patient", ids):
+        tables.events[str(r["event"])] = r
+    for name in ("diagnoses", "therapy-lines", "em-findings", "outcomes"):
+        for r in run(name, "patient", ids):
+            tables.by_patient[str(r["patient"])][name].append(r)
+    for r in run("therapy-components", "patient", ids):
+        tables.by_key["components"][str(r["line"])].append(r)
+
+    def of(name: str, column: str) -> list[str]:
+        return [str(r[column]) for mine in tables.by_patient.values() for r in mine[name]]
+
+    findings = of("em-findings", "finding")
+    for name, key, iris in (
+        ("time-offsets", "event", list(tables.events)),
+        ("therapy-line-intents", "line", of("therapy-lines", "line")),
+        ("em-finding-methods", "finding", findings),
+        ("outcome-sites", "event", of("outcomes", "event")),
+        ("evidence", "node", findings),
+    ):
+        for r in run(name, key, iris):
+            tables.by_key[name][str(r[key])].append(r)
+
+
+def read_tables(store: ox.Store) -> Tables:
+    """Every table at once (for a small release; :func:`write_packets` reads in chunks)."""
+    entries = _entries()
+    tables = read_globals(store, entries)
+    read_chunk(store, entries, tables, list(rows(store, entries["patients"])))
     return tables
 
 
@@ -546,22 +582,43 @@ class PacketsResult:
     count: int
 
 
-def write_packets(store: ox.Store, out: Path, *, log: Out = print) -> PacketsResult:
-    """One ``<id>.json`` per patient into ``out`` (replaced whole, atomically)."""
-    tables = read_tables(store)
+def write_packets(
+    store: ox.Store, out: Path, *, log: Out = print, chunk: int = CHUNK
+) -> PacketsResult:
+    """One ``<id>.json`` per patient into ``out`` (replaced whole, atomically).
+
+    Patients are read ``chunk`` at a time: each export query is run restricted to their
+    IRIs (a VALUES block), so memory does not grow with the cohort.
+    """
+    entries = _entries()
+    tables = read_globals(store, entries)
     builder = Builder(tables, created_timestamp())
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
         seen: set[str] = set()
-        for patient in tables.patients:
-            data = builder.packet(patient)
-            if data["id"] in seen:
-                raise InputError(f"two patients give the packet id {data['id']!r}")
-            seen.add(data["id"])
-            text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
-            (staging / f"{data['id']}.json").write_text(text, encoding="utf-8")
+        batch: list[Row] = []
+
+        def flush() -> None:
+            read_chunk(store, entries, tables, batch)
+            for patient in batch:
+                data = builder.packet(patient)
+                if data["id"] in seen:
+                    raise InputError(f"two patients give the packet id {data['id']!r}")
+                seen.add(data["id"])
+                text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+                (staging / f"{data['id']}.json").write_text(text, encoding="utf-8")
+            if len(seen) % (10 * chunk) < len(batch):
+                log(f"  {len(seen)} phenopackets written")
+            batch.clear()
+
+        for patient in rows(store, entries["patients"]):
+            batch.append(patient)
+            if len(batch) >= chunk:
+                flush()
+        if batch:
+            flush()
         replace_folder(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

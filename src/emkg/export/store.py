@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import csv
 import shutil
-import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,40 +14,23 @@ import pyoxigraph as ox
 from emkg import paths
 from emkg.catalogue import QueryEntry, load_catalogue
 from emkg.errors import InputError
+from emkg.ntriples import is_absolute_iri
+from emkg.sparqltext import where_group_start
 
-RELEASE_NQUADS = "emkg.nq"
 COLUMNS_FILE = "columns.tsv"
 
 
 @contextmanager
 def open_release_store(release: Path | None) -> Iterator[ox.Store]:
-    """The release in ``release`` (default ``dist/``, built if missing) as a pyoxigraph store.
+    """The release's on-disk store (``release``, default ``dist/``), opened read-only.
 
-    The N-Quads are bulk-loaded into an on-disk store in a temporary folder (memory stays
-    flat at any size), removed when the block ends.
+    The rule of :mod:`emkg.release` applies (a missing default release is built first, a
+    named folder without a store is an error, a stale release is rebuilt first); nothing is
+    parsed, so memory stays flat at any size.
     """
-    folder = Path(release) if release is not None else paths.default_dist()
-    nquads = folder / RELEASE_NQUADS
-    if not nquads.is_file():
-        if release is not None:
-            raise InputError(
-                f"{folder} holds no release ({RELEASE_NQUADS} is missing)",
-                hint="give the folder emkg build wrote, or build one with: emkg build --out DIR",
-            )
-        from emkg import build
+    from emkg.release import open_store
 
-        build.build(folder)
-    work = Path(tempfile.mkdtemp(prefix="emkg-export-store-"))
-    try:
-        store = ox.Store(str(work))
-        try:
-            store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
-        except (SyntaxError, OSError) as exc:
-            raise InputError(f"cannot load the release: {exc}", path=nquads) from exc
-        yield store
-        del store
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    yield open_store(release)
 
 
 #: the ids of export queries start with this; the table is named by the rest
@@ -76,9 +58,28 @@ def solutions(store: ox.Store, entry: QueryEntry) -> ox.QuerySolutions:
     return result
 
 
-def rows(store: ox.Store, entry: QueryEntry) -> Iterator[dict[str, str | None]]:
-    """The query's rows as column -> lexical value (IRIs as strings, unbound as None)."""
-    result = solutions(store, entry)
+def restricted(entry: QueryEntry, variable: str, iris: Iterable[str]) -> str:
+    """The query's text with ``VALUES ?variable { <iri> ... }`` opening its WHERE group."""
+    terms = []
+    for iri in iris:
+        if not is_absolute_iri(iri):
+            raise InputError(f"{iri!r} is not an absolute IRI")
+        terms.append(f"<{iri}>")
+    start = where_group_start(entry.text)
+    block = f"\n  VALUES ?{variable} {{ {' '.join(terms)} }}\n"
+    return entry.text[:start] + block + entry.text[start:]
+
+
+def rows(
+    store: ox.Store, entry: QueryEntry, text: str | None = None
+) -> Iterator[dict[str, str | None]]:
+    """The query's rows as column -> lexical value (IRIs as strings, unbound as None).
+
+    ``text``: the query as sent, when it differs from the saved text (see :func:`restricted`).
+    """
+    result = store.query(text or entry.text, use_default_graph_as_union=True)
+    if not isinstance(result, ox.QuerySolutions):
+        raise InputError(f"{entry.id} is not a SELECT query", path=entry.path)
     names = [v.value for v in result.variables]
     variables = result.variables
     for sol in result:
