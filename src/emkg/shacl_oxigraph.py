@@ -103,6 +103,7 @@ _KNOWN = {
     SH.maxLength, SH.hasValue, SH["in"], SH.minCount, SH.maxCount, SH.node, SH["not"],
     SH["and"], SH["or"], SH.xone, SH.qualifiedValueShape, SH.qualifiedMinCount,
     SH.closed, SH.ignoredProperties, SH.property, SH.sparql, SH.defaultValue,
+    SH.lessThan, SH.lessThanOrEquals,
 }  # fmt: skip
 
 
@@ -299,6 +300,20 @@ class Compiler:
                 f"FILTER NOT EXISTS {{ {x} {path} {f} . FILTER NOT EXISTS {{ {inner} }} }}",
             )
 
+    def pair_failures(self, shape: Node, x: str, v: str) -> Iterator[tuple[URIRef, str]]:
+        """sh:lessThan / sh:lessThanOrEquals: a pattern over value ``v`` (bound by the caller
+        from the shape's path) matching when ``v`` is not below every value of the property."""
+        for predicate, op, component in (
+            (SH.lessThan, "<", SH.LessThanConstraintComponent),
+            (SH.lessThanOrEquals, "<=", SH.LessThanOrEqualsConstraintComponent),
+        ):
+            for other in self.sg.objects(shape, predicate):
+                w = self.vars.new()
+                yield (
+                    component,
+                    f"{x} {_term(other)} {w} . FILTER (!COALESCE({v} {op} {w}, false))",
+                )
+
     # -- whether a node violates a shape (nested use) -----------------------------
 
     def violation(self, shape: Node, x: str) -> str:
@@ -317,6 +332,8 @@ class Compiler:
                 branches.append(f"{x} {path} {v} . FILTER ({failure})")
             for _component, pattern in self.focus_failures(shape, x):
                 branches.append(pattern)
+            for _component, pattern in self.pair_failures(shape, x, v):
+                branches.append(f"{x} {path} {v} . {pattern}")
         else:
             for _component, _c, failure in self.value_failures(shape, x):
                 branches.append(f"FILTER ({failure})")
@@ -468,6 +485,12 @@ class Plan:
             for component, pattern in c.focus_failures(shape, "?this"):
                 text = f"{head}SELECT DISTINCT ?this WHERE {{ {target} {pattern} }}"
                 self.queries.append(_Query(shape, component, None, text, path_node, "none"))
+            for component, pattern in c.pair_failures(shape, "?this", "?value"):
+                text = (
+                    f"{head}SELECT DISTINCT ?this ?value WHERE {{ {target} "
+                    f"?this {path} ?value . {pattern} }}"
+                )
+                self.queries.append(_Query(shape, component, None, text, path_node, "value"))
         else:
             for component, constraint, failure in c.value_failures(shape, "?this"):
                 text = f"{head}SELECT DISTINCT ?this WHERE {{ {target} FILTER ({failure}) }}"
