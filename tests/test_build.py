@@ -14,6 +14,7 @@ from emkg import build, paths
 from emkg.cli import main
 from emkg.errors import InputError
 from emkg.rdfcompare import isomorphic_files
+from emkg.release import STORE_DIR
 
 EMKG = "https://w3id.org/emkg/ontology#"
 
@@ -112,7 +113,7 @@ def test_bad_kg_file_names_file_and_line_and_keeps_old_release(
     monkeypatch.setenv("EMKG_HOME", str(copy))
     out = tmp_path / "dist"
     assert main(["build", "--out", str(out)]) == 0
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
     bad = copy / "kg" / "zz-broken.ttl"
     bad.write_text(
@@ -126,7 +127,7 @@ def test_bad_kg_file_names_file_and_line_and_keeps_old_release(
     err = capsys.readouterr().err
     assert "zz-broken.ttl:3" in err
     assert "what to do" in err
-    after = {p.name: p.read_bytes() for p in out.iterdir()}
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before, "a failed build must leave the previous release untouched"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".dist")], "temp dirs left"
 
@@ -146,7 +147,7 @@ def test_the_release_folder_holds_only_what_the_build_made(tmp_path: Path) -> No
     (out / "validation.txt").write_text("Result: the graph conforms (stale)")
     (out / "notes.txt").write_text("from an earlier day")
     report = build.build(out)
-    assert {p.name for p in out.iterdir()} == set(report.files)
+    assert {p.name for p in out.iterdir()} == {*report.files, STORE_DIR}
     assert [p.name for p in tmp_path.iterdir()] == ["dist"], "staging folders left behind"
 
 
@@ -156,5 +157,8 @@ def test_release_files_get_ordinary_permissions(release: Path) -> None:
     umask = os.umask(0)
     os.umask(umask)
     assert release.stat().st_mode & 0o777 == 0o777 & ~umask
-    for f in release.iterdir():
-        assert f.stat().st_mode & 0o777 == 0o666 & ~umask, f.name
+    for f in release.rglob("*"):
+        if f.is_dir():  # the store's folder
+            assert f.stat().st_mode & 0o777 == 0o777 & ~umask, f.name
+        else:
+            assert f.stat().st_mode & 0o777 == 0o666 & ~umask, f.name

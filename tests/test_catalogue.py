@@ -28,10 +28,10 @@ from test_cq import curated_engines
 QUERY_FILES = sorted(paths.queries_dir().rglob("*.rq"))
 
 
-def test_the_queries_folder_holds_fifteen_cqs_and_some_checks() -> None:
+def test_the_queries_folder_holds_sixteen_cqs_and_some_checks() -> None:
     catalogue = load_catalogue()
     cq_ids = [e.id for e in catalogue.of_kind("cq")]
-    assert [i[:4] for i in cq_ids] == [f"cq{n:02d}" for n in range(1, 16)]
+    assert [i[:4] for i in cq_ids] == [f"cq{n:02d}" for n in range(1, 17)]
     assert len(catalogue.of_kind("qc")) >= 5  # checks the shapes do not state (tests/test_qc.py)
     assert len(catalogue) == len(QUERY_FILES)
 

@@ -206,6 +206,12 @@ QUESTIONS: tuple[Question, ...] = (
     # CQ15: missing recommended elements
     Question("cq15-elements", "cq15", rows_of("patient", "element")),
     Question("cq15-nodes", "cq15", rows_of("patient", "element", "node"), partial=True),
+    # CQ16: EM relapses after CD19-directed therapy by CD19 status of the EM blasts
+    Question(
+        "cq16-relapses",
+        "cq16",
+        rows_of("patient", "relapse", "site", "therapyLine", "cd19Reading", "cd19Expression"),
+    ),
 )
 
 EXPECTATIONS = load_expectations()

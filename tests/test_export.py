@@ -357,6 +357,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
             (THORACIC_SPINE, e("PETMRI")),
             (LUMBAR_SPINE, e("ContrastEnhancedMRI")),
             (LUMBAR_SPINE, e("PETMRI")),
+            # "In case one, we describe a patient who had multifocal bony and extramedullary
+            # B-ALL entering his spinal canal and abutting his dura" (no method named there)
+            (OBO + "UBERON_0006692", None),
         },
         # "His spinal lesions showed initial pseudoprogression at 1month after CAR-T": no
         # disease seen at that look (no method named)
@@ -384,7 +387,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
         # extramedullary disease with extensive involvement of the bones, lymph nodes, liver,
         # adrenal glands, kidneys, GI tract, and peritoneal implants"; figure 2 adds
         # "retroperitonal nodes, bowel ... bony pelvis"
-        "seen": {(EYE, e("ClinicalExamination"))}
+        # the ocular relapse names no method ("presented with")
+        "seen": {(EYE, None)}
         | {
             (site, e("PETMRI"))
             for site in (

@@ -9,6 +9,8 @@ when it is selected, and change what it shows when a filter is set; it must stay
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -174,7 +176,7 @@ def test_report_command_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[
         == 2
     )
     err = capsys.readouterr().err
-    assert "emkg.nq" in err
+    assert "holds no release store" in err
     assert "Traceback" not in err
     assert not (tmp_path / "x.html").exists()
     release = tmp_path / "rel"
@@ -219,6 +221,13 @@ def test_bars_and_markers_equal_the_sparql_counts(
         assert lane.count() == 1, patient
         assert lane.locator(".mark.bar").count() == bars, patient
         assert lane.locator(".mark.marker").count() == markers, patient
+    # every mark carries its node's IRI, in its hover text too
+    marks = page.locator("svg.lane .mark")
+    titles = marks.evaluate_all(
+        "ms => ms.map(m => [m.dataset.event, m.querySelector('title').textContent])"
+    )
+    assert len(titles) == sum(b + m for b, m in expected.values())
+    assert all(iri and iri in title for iri, title in titles)
 
 
 @pytest.mark.browser
@@ -282,29 +291,63 @@ def test_a_chosen_therapy_changes_the_cq1_view(browser_page, curated_page: Path)
 # ---------------------------------------------------------------------------------------------
 
 SYNTHETIC_PATIENTS = 1000
+#: the report of the 1,000-patient release is built in a child process that may take this long
+#: (it took 93 s on the shared 2-core machine, see the README); a query that stops scaling
+#: fails the test instead of holding the suite
+SYNTHETIC_BUDGET_S = 600
 
 
 @pytest.fixture(scope="module")
-def synthetic_engine(dataset: Dataset, tmp_path_factory: pytest.TempPathFactory) -> OxigraphEngine:
-    cohort = tmp_path_factory.mktemp("synthetic") / "cohort.nt"
+def synthetic_release(dataset: Dataset, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A release folder with the ontology and a synthetic cohort, as emkg.nq."""
+    folder = tmp_path_factory.mktemp("synthetic") / "release"
+    folder.mkdir()
+    cohort = folder.parent / "cohort.nt"
     synthetic.write_cohort(cohort, SYNTHETIC_PATIENTS, seed=7)
+    store = ox.Store()
     ontology = Dataset()
     for graph in dataset.graphs():
         if str(graph.identifier).endswith("/ontology"):
             ontology.graph(graph.identifier).__iadd__(graph)
-    engine = OxigraphEngine.from_dataset(ontology)
-    graph = ox.NamedNode("https://w3id.org/emkg/graph/synthetic")
-    engine.store.load(path=str(cohort), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
-    return engine
+    store.load(ontology.serialize(format="nquads", encoding="utf-8"), format=ox.RdfFormat.N_QUADS)
+    graph_name = ox.NamedNode("https://w3id.org/emkg/graph/synthetic")
+    store.load(path=str(cohort), format=ox.RdfFormat.N_TRIPLES, to_graph=graph_name)
+    store.dump(output=str(folder / "emkg.nq"), format=ox.RdfFormat.N_QUADS)
+    return folder
 
 
 @pytest.mark.browser
 def test_a_thousand_patient_release_stays_usable(
-    browser_page, synthetic_engine: OxigraphEngine, tmp_path: Path
+    browser_page, synthetic_release: Path, tmp_path: Path
 ) -> None:
+    page_file = tmp_path / "synthetic.html"
     started = time.perf_counter()
-    page_file = write_report(tmp_path / "synthetic.html", collect(synthetic_engine))
+    try:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "emkg",
+                "report",
+                "--release",
+                str(synthetic_release),
+                "--out",
+                str(page_file),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=SYNTHETIC_BUDGET_S,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(
+            f"emkg report on {SYNTHETIC_PATIENTS} synthetic patients took more than "
+            f"{SYNTHETIC_BUDGET_S} s: a saved query it runs no longer scales "
+            "(scripts/report_benchmark.py times each size)"
+        )
+    assert done.returncode == 0, done.stderr
     built = time.perf_counter() - started
+    synthetic_engine = OxigraphEngine.from_nquads(synthetic_release / "emkg.nq")
     expected = sparql_counts(synthetic_engine)
     assert len(expected) == SYNTHETIC_PATIENTS
     page = open_report(browser_page, page_file)

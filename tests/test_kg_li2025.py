@@ -626,3 +626,58 @@ def test_every_claim_is_reported_here_and_cites_a_typed_publication(g: Graph) ->
         """ASK { ?pub a emkg:Publication ; emkg:doi ?doi .
                  FILTER(STR(?pub) != CONCAT("https://doi.org/", ?doi)) }""",
     )
+
+
+# ---------------------------------------------------------------------------
+# Readings the model once forced beyond the text (each with the source's words)
+# ---------------------------------------------------------------------------
+
+
+def test_breast_relapse_type_not_reported(g: Graph) -> None:
+    # "After treatment with blinatumomab infusion for 28 days, the percentage of leukemic cells
+    # decreased to 0.02%. Selinexor (40 mg/week) and chidamide (60 mg/week) were subsequently
+    # administered for one month. At the same time, a right breast mass was found, which was
+    # revealed by biopsy to be extramedullary relapse". No marrow status is given at the time of
+    # the breast relapse (the last one, 0.02%, was positive): isolated EM cannot be stated.
+    assert ask(
+        g,
+        """ASK { l1:rel19-em-breast a emkg:Relapse ;
+                 emkg:notReported emkg:RelapseSiteElement ;
+                 emkg:during l1:e17-selinexor-chidamide .
+                 FILTER NOT EXISTS { l1:rel19-em-breast emkg:relapseType ?any } }""",
+    )
+
+
+def test_breast_mass_found_during_selinexor_and_chidamide_without_a_number(g: Graph) -> None:
+    # "At the same time, a right breast mass was found": during the one-month line, no offset.
+    assert ask(
+        g,
+        """ASK { l1:f18-breast-biopsy emkg:during l1:e17-selinexor-chidamide .
+                 FILTER NOT EXISTS { l1:f18-breast-biopsy emkg:hasTimeOffset ?o } }""",
+    )
+
+
+def test_ct_regression_of_the_breast_mass_has_no_invented_time(g: Graph) -> None:
+    # "CT scan also showed the regression of right breast mass (Figure 1F)."; "A chest CT scan
+    # revealed that the abnormal breast mass was significantly alleviated after CAR-T cell
+    # therapy." No time is given: placed after the CAR-T infusion, with no offset.
+    assert ask(
+        g,
+        """ASK { l1:f40-breast-ct-regression emkg:placedAfter l1:e32-cd19-cart ;
+                 emkg:assessmentRole emkg:ResponseAssessment .
+                 FILTER NOT EXISTS { l1:f40-breast-ct-regression emkg:hasTimeOffset ?o } }""",
+    )
+
+
+def test_engraftment_offsets_keep_the_sources_words(g: Graph) -> None:
+    # "Neutrophil and platelet engraftment was observed on Days 19 and 90 after umbilical cord
+    # blood infusion, respectively."
+    found = rows(
+        g,
+        """SELECT ?g ?v ?t WHERE { ?g a emkg:Engraftment ;
+             emkg:hasTimeOffset [ emkg:offsetValue ?v ; emkg:offsetText ?t ] }""",
+    )
+    assert sorted((local(e), int(float(str(v))), str(t)) for e, v, t in found) == [
+        ("g44-neutrophil-engraftment", 19, "on Days 19 and 90 after umbilical cord blood infusion"),
+        ("g51-platelet-engraftment", 90, "on Days 19 and 90 after umbilical cord blood infusion"),
+    ]

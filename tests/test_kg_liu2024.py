@@ -10,8 +10,6 @@ what the abstract does not say was not invented.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 from rdflib import Graph, URIRef
 
@@ -21,6 +19,12 @@ EMKG = "https://w3id.org/emkg/ontology#"
 OBO = "http://purl.obolibrary.org/obo/"
 DOI = URIRef("https://doi.org/10.3389/fonc.2024.1341682")
 PATIENT = URIRef("https://w3id.org/emkg/data/liu2024/case1/patient")
+
+
+def y1(local_name: str) -> URIRef:
+    return URIRef(f"https://w3id.org/emkg/data/liu2024/case1/{local_name}")
+
+
 PREFIXES = f"""
 PREFIX emkg: <{EMKG}>
 PREFIX obo:  <{OBO}>
@@ -211,21 +215,59 @@ def test_grade_1_crs_and_icans_not_attributed_to_either_infusion(g: Graph) -> No
 
 def test_final_outcome_alive_disease_free_bridged_to_hsct(g: Graph) -> None:
     # "During subsequent follow-up, the patient achieved a disease-free survival of 5 months and
-    # was successfully bridged to hematopoietic stem cell transplantation."
-    found = rows(
+    # was successfully bridged to hematopoietic stem cell transplantation." The abstract says
+    # neither from which event the 5 months count nor whether the HSCT came before the
+    # follow-up: the follow-up is placed after the last CR, with no offset and no order
+    # against the HSCT.
+    assert ask(
         g,
-        """SELECT ?vital ?disease ?months WHERE {
-             ?f a emkg:FollowUp ; emkg:ofPatient y1:patient ; emkg:sequenceIndex ?i ;
-                emkg:vitalStatus ?vital ; emkg:diseaseStatus ?disease ;
-                emkg:hasTimeOffset [ emkg:offsetValue ?months ; emkg:offsetUnit emkg:Month ] .
-             FILTER NOT EXISTS { ?x emkg:ofPatient y1:patient ; emkg:sequenceIndex ?j .
-                                 FILTER(?j > ?i) }
-             y1:e14-hsct emkg:sequenceIndex ?h . FILTER(?h < ?i) }""",
+        """ASK { y1:fu15 a emkg:FollowUp ; emkg:vitalStatus emkg:Alive ;
+                 emkg:diseaseStatus emkg:NoEvidenceOfDisease ;
+                 emkg:placedAfter y1:r11-allo-bm .
+                 FILTER NOT EXISTS { y1:fu15 emkg:hasTimeOffset ?o }
+                 FILTER NOT EXISTS { y1:fu15 emkg:placedAfter y1:e14-hsct }
+                 FILTER NOT EXISTS { y1:fu15 emkg:placedBefore y1:e14-hsct } }""",
     )
-    assert [(local(v), local(d), Decimal(str(m))) for v, d, m in found] == [
-        ("Alive", "NoEvidenceOfDisease", Decimal(5))
-    ]
     assert not ask(g, "ASK { ?d a emkg:Death }")
+
+
+# "After X" as the saved queries read it (see emkg:sequenceIndex in the ontology): an event
+# without a placement is after X when its index is larger; a placed event only through its
+# placements.
+AFTER = """
+SELECT DISTINCT ?e WHERE {
+  ?x emkg:sequenceIndex ?xi .
+  ?e emkg:ofPatient y1:patient .
+  # ?k: the event is after every event without a placement whose index is at most ?k
+  { ?e emkg:sequenceIndex ?ei .
+    FILTER NOT EXISTS {
+      ?e emkg:during|emkg:notBefore|emkg:placedAfter|emkg:placedBefore|emkg:sameTimeAs ?any }
+    BIND (?ei - 1 AS ?k) }
+  UNION { ?e emkg:placedAfter/emkg:sequenceIndex ?k }
+  UNION { ?e emkg:during|emkg:notBefore|emkg:sameTimeAs ?a . ?a emkg:sequenceIndex ?ai .
+          BIND (?ai - 1 AS ?k) }
+  FILTER (?k >= ?xi)
+}"""
+
+
+def test_crs_and_icans_are_not_after_the_allogeneic_cart_response(g: Graph) -> None:
+    # "Significantly, only grade 1 cytokine release syndrome (CRS) and immune effector cell-
+    # associated neurotoxicity syndrome (ICANS) events were detected during the treatment
+    # period": during the CAR-T treatment period, after neither infusion in particular.
+    toxicities = {"t12-crs", "t13-icans"}
+    after_response = {local(r[0]) for r in rows(g, AFTER, x=y1("r11-allo-bm"))}
+    assert toxicities & after_response == set()
+    assert toxicities & {local(r[0]) for r in rows(g, AFTER, x=y1("e10-allo-cd19-cart"))} == set()
+    assert toxicities & {local(r[0]) for r in rows(g, AFTER, x=y1("e05-auto-cd19-cart"))} == set()
+    # but they are after the relapse that the CAR-T treated
+    assert toxicities <= {local(r[0]) for r in rows(g, AFTER, x=y1("rel03-bm-csf"))}
+    for tox in toxicities:
+        assert ask(
+            g,
+            """ASK { ?t emkg:notBefore y1:e05-auto-cd19-cart ; emkg:placedBefore y1:e14-hsct .
+                     FILTER NOT EXISTS { ?t emkg:attributedTo ?line } }""",
+            t=y1(tox),
+        )
 
 
 # ---------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from emkg.load import (
     release_graphs,
 )
 from emkg.loadlock import LOCK_GRAPH, LoadLock
+from emkg.release import stamp_inputs, store_path, write_store
 
 ROOT = Path(__file__).resolve().parents[1]
 STORES = ROOT / "scripts" / "stores.sh"
@@ -78,10 +79,12 @@ def test_triples_outside_named_graphs_are_refused() -> None:
         graphs_from_nquads(b"<urn:a> <urn:b> .\n")
 
 
-def test_the_release_is_built_when_missing(tmp_path: Path) -> None:
-    logged: list[str] = []
-    graphs = release_graphs(tmp_path / "dist", log=logged.append)
-    assert any("building the release first" in line for line in logged)
+def test_a_named_release_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="holds no release store") as info:
+        release_graphs(tmp_path / "dist", log=pytest.fail)
+    assert f"emkg build --out {tmp_path / 'dist'}" in str(info.value)
+    build.build(tmp_path / "dist")
+    graphs = release_graphs(tmp_path / "dist", log=pytest.fail)
     report_counts = build.graph_counts(_store(tmp_path / "dist" / "emkg.nq"))
     assert {g.iri: g.triples for g in graphs} == report_counts
     assert f"{GRAPH_BASE}ontology" in report_counts
@@ -132,6 +135,7 @@ def _dist(tmp_path: Path, nquads: bytes) -> Path:
     dist = tmp_path / "dist"
     dist.mkdir()
     (dist / "emkg.nq").write_bytes(nquads)
+    write_store(store_path(dist), nquads, inputs=current_sources())
     return dist
 
 
@@ -279,3 +283,8 @@ def test_a_second_load_waits_for_the_lock_when_asked(
         graphs_from_nquads(make_release("E", ("ontology",)))[0].ntriples
     )
     assert srv.graphs_under(LOCK_GRAPH) == []
+
+
+def current_sources():
+    """A hand-made release's manifest: stamped as built from the sources as they are now."""
+    return stamp_inputs(build.source_files(), [])

@@ -102,6 +102,12 @@ def test_the_import_is_the_ontology_it_names(onto: Graph) -> None:
     assert set(onto.objects(ONTOLOGY_IRI, OWL.imports)) == {UBERON_IMPORT}
 
 
+#: SNOMED CT concepts are mapped by their standard URI; terms.tsv writes them SCTID:<code>
+SNOMED = "http://snomed.info/id/"
+#: the ontology's record of the SNOMED CT edition its codes were checked in
+SNOMED_CT = "http://snomed.info/sct"
+
+
 def _prefix_of(iri: str) -> str:
     return iri[len(OBO) :].split("_", 1)[0]
 
@@ -112,7 +118,7 @@ def test_versions_of_aligned_ontologies_are_recorded(
     """Each external ontology mapped to (and UBERON) has a record naming every
     repository@commit its identifiers were checked in (terms.tsv, verified_in)."""
     records = {
-        _prefix_of(str(src)).removesuffix(".owl").upper(): src
+        "SCTID" if str(src) == SNOMED_CT else _prefix_of(str(src)).removesuffix(".owl").upper(): src
         for src in onto.objects(ONTOLOGY_IRI, DCTERMS.source)
     }
     verified_in: dict[str, set[str]] = defaultdict(set)
@@ -124,7 +130,7 @@ def test_versions_of_aligned_ontologies_are_recorded(
     mapped: dict[str, set[str]] = defaultdict(set)
     for prop in MAPPINGS:
         for _s, target in onto.subject_objects(prop):
-            curie = str(target)[len(OBO) :].replace("_", ":", 1)
+            curie = _curie(str(target))
             mapped[curie.split(":")[0]] |= verified_in[curie]
     for row in terms_rows:
         if row["curie"].startswith("UBERON:"):
@@ -230,7 +236,13 @@ def _mappings(onto: Graph) -> Iterator[tuple[URIRef, URIRef, str]]:
         for subject, target in onto.subject_objects(prop):
             assert isinstance(subject, URIRef)
             assert isinstance(target, URIRef)
-            yield subject, prop, str(target)[len(OBO) :].replace("_", ":", 1)
+            yield subject, prop, _curie(str(target))
+
+
+def _curie(iri: str) -> str:
+    if iri.startswith(SNOMED):
+        return "SCTID:" + iri[len(SNOMED) :]
+    return iri[len(OBO) :].replace("_", ":", 1)
 
 
 def mapping_problems(onto: Graph, terms_rows: list[dict[str, str]]) -> list[str]:

@@ -37,7 +37,6 @@ from emkg.catalogue import load_catalogue
 from emkg.cli import main
 from emkg.credentials import Credentials, credentials_for
 from emkg.engines import VALUES_PLACEMENTS, EndpointEngine, Engine, OxigraphEngine
-from emkg.engines.embedded import open_oxigraph
 from emkg.errors import InputError, RemoteError
 from emkg.formats import to_table
 from emkg.results import ResultTable, table_from_sparql_json
@@ -310,24 +309,6 @@ def test_the_rdflib_engine_gives_the_same_output(capsys: pytest.CaptureFixture[s
     code, rdflib_out, _err = cli(capsys, "query", "cq11", "--format", "tsv", "--engine", "rdflib")
     assert code == 0
     assert rdflib_out == oxigraph_out
-
-
-def test_the_default_engine_uses_the_release_only_when_current(broken_project: Path) -> None:
-    assert open_oxigraph().origin == "assembled in memory"  # no dist/ yet
-    assert main(["build"]) == 0
-    release = open_oxigraph()
-    assert release.origin == str(broken_project / "dist" / "emkg.nq")
-    assert len(
-        release.select("SELECT ?s WHERE { ?s <https://w3id.org/emkg/ontology#hasTimeOffset> ?o }")
-    )
-    later = time.time() + 5
-    os.utime(broken_project / "kg" / "broken.ttl", (later, later))  # a source edited after it
-    assert open_oxigraph().origin == "assembled in memory"
-    assert main(["build"]) == 0
-    (broken_project / "kg" / "broken.ttl").rename(broken_project / "kg" / "renamed.ttl")
-    later += 5
-    os.utime(broken_project / "dist" / "emkg.nq", (later, later))
-    assert open_oxigraph().origin == "assembled in memory"  # its graphs are not the sources'
 
 
 # ---------------------------------------------------------------------------------------------

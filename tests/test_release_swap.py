@@ -55,11 +55,11 @@ def test_recover_finishes_a_swap_cut_between_the_renames(tmp_path: Path) -> None
 
 def test_recover_puts_the_old_release_back_when_no_new_one_is_complete(tmp_path: Path) -> None:
     out = _release(tmp_path)
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     out.rename(tmp_path / f".dist.old-{DEAD_PID}-cd34")
     (tmp_path / f".dist.new-{DEAD_PID}-ef56").mkdir()  # a build that never completed
     done = swap.recover(out, log=lambda _m: None)
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
     assert any("put the previous release back" in m for m in done)
     assert any("interrupted build" in m for m in done)
@@ -131,13 +131,14 @@ def test_all_keeps_a_failing_release_beside_the_good_one(
 ) -> None:
     good = tmp_path / "dist"
     assert main(["all", "--out", str(good)]) == 0
-    before = {p.name: p.read_bytes() for p in good.iterdir()}
+    before = {p.relative_to(good): p.read_bytes() for p in good.rglob("*") if p.is_file()}
     project = _project_with(tmp_path, BAD_CASE)
     monkeypatch.setenv("EMKG_HOME", str(project))
     capsys.readouterr()
     assert main(["all", "--out", str(good)]) == 1
     captured = capsys.readouterr()
-    assert {p.name: p.read_bytes() for p in good.iterdir()} == before, "dist/ was replaced"
+    after = {p.relative_to(good): p.read_bytes() for p in good.rglob("*") if p.is_file()}
+    assert after == before, "dist/ was replaced"
     failed = tmp_path / "dist.failed"
     assert (failed / "emkg.ttl").is_file()
     assert "was NOT published" in captured.err

@@ -164,14 +164,19 @@ def _read_lines(proc: subprocess.Popen[str], out: queue.Queue[str]) -> None:
 
 
 def _start(
-    tmp_path: Path, *extra: str, nquads: bytes | None = NQUADS, dist: Path | None = None
+    tmp_path: Path,
+    *extra: str,
+    nquads: bytes | None = NQUADS,
+    dist: Path | None = None,
+    release: Path | None = None,
 ) -> Served:
     if dist is None:
         dist = tmp_path / "dist"
         dist.mkdir(exist_ok=True)
         (dist / "emkg.nq").write_bytes(nquads or b"")
+    where = ["--release", str(release)] if release is not None else ["--dist", str(dist)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "emkg", "serve", "--port", "0", "--dist", str(dist), *extra],
+        [sys.executable, "-m", "emkg", "serve", "--port", "0", *where, *extra],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -617,3 +622,20 @@ def test_the_page_runs_a_saved_question_in_chromium(curated: Served, browser_pag
     assert log.requests_except(curated.url + "*") == []
     # the only error the browser saw is the refused value (HTTP 400 from api/bind)
     assert [e for e in log.errors if "api/bind" not in e] == []
+
+
+@pytest.mark.server
+def test_release_serves_the_releases_own_store_without_loading(curated: Served) -> None:
+    release = Path(re.search(r"serving (\S+)/emkg.nq read-only", "\n".join(curated.lines)).group(1))  # type: ignore[union-attr]
+    assert (release / "store").is_dir()
+    expected = _count(curated.url)
+    s = _start(release.parent, release=release)
+    try:
+        said = "\n".join(s.lines)
+        assert "serving the store of the release" in said
+        assert "loaded" not in said  # nothing was loaded: the release's store is served
+        assert _count(s.url) == expected
+        status, body = _http("POST", f"{s.url}update", b"DROP ALL", "application/sparql-update")
+        assert status == 403, body
+    finally:
+        assert _stop(s) == 0

@@ -39,6 +39,7 @@ from emkg.httpclient import HttpClient, RetryPolicy
 from emkg.load import GRAPH_BASE, STAGING_BASE, load, release_graphs
 from emkg.loadlock import LOCK_GRAPH
 from emkg.params import Resolver
+from emkg.release import stamp_inputs, store_path, write_store
 from emkg.results import ResultTable
 from emkg.runner import run_bound
 
@@ -177,6 +178,7 @@ def _synthetic(dist: Path, version: str, names: tuple[str, ...]) -> Release:
             lines.append(f'{t} <http://www.w3.org/ns/oa#exact> "quote {version} {i}"@en {g} .\n')
     dist.mkdir(parents=True)
     (dist / "emkg.nq").write_bytes("".join(lines).encode())
+    write_store(store_path(dist), (dist / "emkg.nq").read_bytes(), inputs=current_sources())
     rel = Release(dist, {f"{GRAPH_BASE}{name}": 55 for name in names})
     rel.content = _contents(dist / "emkg.nq")
     return rel
@@ -987,3 +989,8 @@ def test_a_killed_load_changes_nothing_and_the_next_load_takes_over(
     assert "that load has ended" in text
     assert set(assert_old_or_new(oxigraph, old, new).values()) == {"new"}
     assert srv.graphs_under(LOCK_GRAPH) == []
+
+
+def current_sources():
+    """A hand-made release's manifest: stamped as built from the sources as they are now."""
+    return stamp_inputs(build.source_files(), [])

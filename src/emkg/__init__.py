@@ -2,21 +2,27 @@
 
 ``emkg.query("cq01", therapy="blinatumomab")`` answers a saved question as a pandas
 DataFrame and ``emkg.questions()`` lists them (:mod:`emkg.api`; extra ``pandas``). Both are
-imported on first use, so ``import emkg`` stays light.
+imported on first use, and so is ``__version__`` (read from the installed metadata), so
+``import emkg`` stays light.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from __future__ import annotations
 
-try:
-    __version__ = version("emkg")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
+from typing import Any
 
 __all__ = ["__version__", "query", "questions"]
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("emkg")
+        except PackageNotFoundError:  # pragma: no cover - running from a source tree
+            found = "0.0.0"
+        globals()["__version__"] = found
+        return found
     if name in {"query", "questions"}:
         from emkg import api
 

@@ -9,7 +9,9 @@ The release (default ``dist/``) holds:
   imports, the data bundle to validate against (``docs/validating.md``);
 * ``queries.ttl``: the saved queries as SPARQL examples (``sh:SPARQLSelectExecutable``), so
   that a store user can find the questions with SPARQL (:mod:`emkg.catalogue_rdf`);
-* ``void.ttl``: a VoID/DCAT description of the dataset with its version, counts and files.
+* ``void.ttl``: a VoID/DCAT description of the dataset with its version, counts and files;
+* ``store/``: an on-disk Oxigraph store of every named graph, users' ``--data`` graphs
+  included, which ``emkg query``, ``load`` and ``serve`` open read-only (:mod:`emkg.release`).
 
 The whole folder is written next to the target and swapped in at the end (:mod:`emkg.swap`),
 so a failed build leaves the previous release untouched, and the folder holds only what the
@@ -30,7 +32,7 @@ from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, VOID, XSD
 from rdflib.term import Node
 
-from emkg import __version__, paths, swap
+from emkg import paths, release, swap
 from emkg.catalogue_rdf import catalogue_turtle
 from emkg.errors import InputError, describe_os_error
 from emkg.rdfio import parse_into
@@ -38,7 +40,7 @@ from emkg.skolem import stable_dataset, stable_graph
 
 EMKG = Namespace("https://w3id.org/emkg/ontology#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
-GRAPH_BASE = "https://w3id.org/emkg/graph/"
+GRAPH_BASE = release.GRAPH_BASE
 ONTOLOGY_GRAPH = URIRef(GRAPH_BASE + "ontology")
 DATASET_IRI = URIRef("https://w3id.org/emkg/dataset")
 ONTOLOGY_IRI = URIRef("https://w3id.org/emkg/ontology")
@@ -155,12 +157,6 @@ class BuildReport:
     graphs: dict[str, int] = field(default_factory=dict)  # graph IRI -> triples
 
 
-def _oxigraph_store(nquads: bytes) -> ox.Store:
-    store = ox.Store()
-    store.load(nquads, format=ox.RdfFormat.N_QUADS)
-    return store
-
-
 def _count(store: ox.Store, query: str) -> int:
     result = store.query(query, use_default_graph_as_union=True)
     assert isinstance(result, ox.QuerySolutions)
@@ -171,31 +167,27 @@ def _count(store: ox.Store, query: str) -> int:
     return 0
 
 
-def dataset_counts(store: ox.Store) -> dict[str, int]:
-    """Counts for the VoID description, computed in the store."""
-    # distinct triples of the union: a triple stated in two sources' graphs counts once
-    counts = {
-        "triples": _count(
-            store, "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
-        )
-    }
+def dataset_counts(store: ox.Store, graphs: dict[str, int]) -> dict[str, int]:
+    """Counts for the VoID description, computed in the store (``graphs``: IRI -> triples).
+
+    ``triples``: the distinct triples of the ontology and ``kg/`` graphs (a triple stated in
+    two sources' graphs counts once) plus the triples of each users' ``--data`` graph, counted
+    per graph (a triple repeated in two users' files counts twice; a users' graph is never
+    compared triple by triple with the rest, which would cost a pass over every triple).
+    """
+    curated = " ".join(f"<{g}>" for g in graphs if not g.startswith(release.DATA_GRAPH_BASE))
+    distinct = (
+        "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE "
+        f"{{ VALUES ?g {{ {curated} }} GRAPH ?g {{ ?s ?p ?o }} }} }}"
+    )
+    users = sum(n for g, n in graphs.items() if g.startswith(release.DATA_GRAPH_BASE))
+    counts = {"triples": _count(store, distinct) + users}
     for name, cls in _COUNTED_CLASSES.items():
         counts[name] = _count(store, f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x a <{cls}> }}")
     return counts
 
 
-def graph_counts(store: ox.Store) -> dict[str, int]:
-    out: dict[str, int] = {}
-    result = store.query(
-        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
-    )
-    assert isinstance(result, ox.QuerySolutions)
-    for sol in result:
-        g, n = sol["g"], sol["n"]
-        assert isinstance(g, ox.NamedNode)
-        assert isinstance(n, ox.Literal)
-        out[g.value] = int(n.value)
-    return out
+graph_counts = release.graph_counts
 
 
 def _ontology_version_iri(ds: Dataset) -> URIRef:
@@ -231,6 +223,8 @@ def void_description(
     Each file is a ``dcat:Distribution`` with its media type as an IANA IRI, its size and an
     ``spdx:Checksum`` node (SHA-256, ``xsd:hexBinary``) named after the file.
     """
+    from emkg import __version__
+
     g = Graph()
     g.bind("void", VOID)
     g.bind("dcat", DCAT)
@@ -335,8 +329,8 @@ def _stable_trig(stable: Dataset) -> bytes:
     return ("\n".join(head) + "\n\n" + "\n\n".join(blocks) + "\n").encode("utf-8")
 
 
-def serialize_release(ds: Dataset) -> tuple[dict[str, bytes], BuildReport]:
-    """All release files as bytes, plus counts; nothing is written.
+def release_files(ds: Dataset) -> tuple[dict[str, bytes], Dataset]:
+    """The release files of the curated dataset as bytes, VoID apart, and the stable dataset.
 
     The same input gives the same bytes: blank nodes get names derived from their content
     (those of the curated graph are skolemised, :mod:`emkg.skolem`), triples are added and
@@ -362,9 +356,16 @@ def serialize_release(ds: Dataset) -> tuple[dict[str, bytes], BuildReport]:
     files["ontology.ttl"] = _sorted_graph(stable.graph(ONTOLOGY_GRAPH), stable).serialize(
         format="turtle", encoding="utf-8"
     )
-    store = _oxigraph_store(files["emkg.nq"])
-    counts = dataset_counts(store)
+    return files, stable
+
+
+def serialize_release(ds: Dataset) -> tuple[dict[str, bytes], BuildReport]:
+    """All release files as bytes, plus counts, from an in-memory store; nothing is written."""
+    files, stable = release_files(ds)
+    store = ox.Store()
+    store.load(files["emkg.nq"], format=ox.RdfFormat.N_QUADS)
     graphs = graph_counts(store)
+    counts = dataset_counts(store, graphs)
     void = void_description(stable, counts, graphs, files)
     files["void.ttl"] = void.serialize(format="turtle", encoding="utf-8")
     report = BuildReport(out_dir=Path(), counts=counts, graphs=graphs)
@@ -372,28 +373,52 @@ def serialize_release(ds: Dataset) -> tuple[dict[str, bytes], BuildReport]:
     return files, report
 
 
-def build_into(folder: Path, dataset: Dataset | None = None) -> BuildReport:
-    """Write the release files into ``folder`` (an empty staging folder); no swap."""
+def build_into(
+    folder: Path,
+    dataset: Dataset | None = None,
+    data: Sequence[release.DataFile] = (),
+    inputs: release.Manifest | None = None,
+) -> BuildReport:
+    """Write the release files and the store into ``folder`` (an empty staging folder).
+
+    ``data``: users' files checked by :func:`emkg.release.data_files`, one named graph each;
+    ``inputs``: the sources stamped before they were read (:func:`emkg.release.stamp_inputs`).
+    No swap: the caller publishes the folder.
+    """
+    if inputs is None:
+        inputs = release.stamp_inputs(source_files(), data)
     ds = dataset if dataset is not None else assemble()
-    files, report = serialize_release(ds)
-    report.out_dir = folder
-    for name, data in files.items():
-        (folder / name).write_bytes(data)  # a plain write: umask-default permissions
+    files, stable = release_files(ds)
+    manifest, counts = release.write_store(
+        folder / release.STORE_DIR, files["emkg.nq"], data, inputs=inputs, counts=dataset_counts
+    )
+    void = void_description(stable, counts, manifest.graphs, files)
+    files["void.ttl"] = void.serialize(format="turtle", encoding="utf-8")
+    for name, content in files.items():
+        (folder / name).write_bytes(content)  # a plain write: umask-default permissions
+    report = BuildReport(out_dir=folder, counts=counts, graphs=manifest.graphs)
+    report.files = {name: len(content) for name, content in files.items()}
     return report
 
 
-def build(out_dir: Path | None = None) -> BuildReport:
+def build(
+    out_dir: Path | None = None, data: Sequence[Path] = (), dataset: Dataset | None = None
+) -> BuildReport:
     """Assemble and write the release to ``out_dir`` (default ``dist/``) atomically.
 
+    ``data`` adds users' case graph files, one named graph each in the store (see
+    :mod:`emkg.release`); ``dataset``: the sources already assembled by :func:`assemble`.
     The folder is written beside ``out_dir`` and swapped in whole (see :mod:`emkg.swap`): it
     then holds only what this build made, and a failed build leaves the previous release.
     """
     out = (Path(out_dir) if out_dir is not None else paths.default_dist()).resolve()
+    items = release.data_files(data)
     swap.recover(out)
-    ds = assemble()
+    inputs = release.stamp_inputs(source_files(), items)  # as found before reading them
+    ds = dataset if dataset is not None else assemble()
     folder = swap.staging(out)
     try:
-        report = build_into(folder, ds)
+        report = build_into(folder, ds, items, inputs)
         swap.publish(folder, out)
     except OSError as exc:
         what, hint = describe_os_error(exc)

@@ -1,7 +1,7 @@
 """Load the release into a SPARQL 1.1 server: stage every graph, verify, swap, verify.
 
-The release (``dist/emkg.nq``) holds one named graph per source publication and one for the
-ontology. A load:
+The release's store (``dist/store``, see :mod:`emkg.release`) holds one named graph per source
+publication, one for the ontology and one per users' ``--data`` file. A load:
 
 0. claims the store's load lock (:mod:`emkg.loadlock`): a second load at the same time
    waits (``--wait``) or is refused, naming the load that holds it;
@@ -41,14 +41,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from emkg import build, paths, swap
+from emkg import release
 from emkg.errors import InputError, RemoteError
 from emkg.gsp import SparqlServer, iri
 from emkg.loadlock import ACTIVE_RUNS, LoadLock
 
-GRAPH_BASE = build.GRAPH_BASE
+GRAPH_BASE = release.GRAPH_BASE
 STAGING_BASE = "https://w3id.org/emkg/staging/"
-RELEASE_FILE = "emkg.nq"
 #: how long a swap the client gave up on is followed before emkg reports it unresolved
 FOLLOW_SECONDS = 60.0
 
@@ -64,6 +63,21 @@ class ReleaseGraph:
     triples: int
 
 
+def graphs_from_store(store: ox.Store, origin: str) -> list[ReleaseGraph]:
+    """Every named graph of ``store`` as N-Triples with its count (default graph empty)."""
+    for _quad in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+        raise InputError(f"{origin} has triples outside any named graph")
+    counts = release.graph_counts(store)
+    out = []
+    for graph in sorted(store.named_graphs(), key=str):
+        if not isinstance(graph, ox.NamedNode):
+            raise InputError(f"{origin} names a graph with a blank node")
+        data_nt = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+        assert data_nt is not None
+        out.append(ReleaseGraph(graph.value, data_nt, counts.get(graph.value, 0)))
+    return out
+
+
 def graphs_from_nquads(data: bytes, origin: str = "N-Quads") -> list[ReleaseGraph]:
     """Split an N-Quads document into its named graphs (the default graph must be empty)."""
     store = ox.Store()
@@ -71,40 +85,17 @@ def graphs_from_nquads(data: bytes, origin: str = "N-Quads") -> list[ReleaseGrap
         store.load(data, format=ox.RdfFormat.N_QUADS)
     except SyntaxError as exc:
         raise InputError(f"cannot parse {origin}: {exc}") from exc
-    default = sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
-    if default:
-        raise InputError(f"{origin} has {default} triples outside any named graph")
-    out = []
-    for graph in sorted(store.named_graphs(), key=str):
-        if not isinstance(graph, ox.NamedNode):
-            raise InputError(f"{origin} names a graph with a blank node")
-        triples = sum(1 for _ in store.quads_for_pattern(None, None, None, graph))
-        data_nt = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
-        assert data_nt is not None
-        out.append(ReleaseGraph(graph.value, data_nt, triples))
-    return out
+    return graphs_from_store(store, origin)
 
 
 def release_graphs(dist: Path | None = None, *, log: Log = print) -> list[ReleaseGraph]:
-    """The named graphs of the built release in ``dist`` (default ``dist/``).
+    """The named graphs of the release in ``dist`` (default ``dist/``), read from its store.
 
-    Builds the release first when ``emkg.nq`` is missing; warns when a source file is newer.
+    The rule of :mod:`emkg.release` applies: a swap a crash cut short is finished first, a
+    missing default release is built, a stale one is rebuilt, and each is said.
     """
-    out = Path(dist) if dist is not None else paths.default_dist()
-    swap.recover(out, log=log)
-    nq = out / RELEASE_FILE
-    if not nq.is_file():
-        log(f"{nq} is missing: building the release first")
-        build.build(out)
-    else:
-        built = nq.stat().st_mtime
-        newer = [p.name for p in build.source_files() if p.stat().st_mtime > built]
-        if newer:
-            log(
-                f"warning: {', '.join(newer[:5])} changed after {nq} was built; "
-                "run `emkg build` to load the current graph"
-            )
-    return graphs_from_nquads(nq.read_bytes(), str(nq))
+    store = release.open_store(dist, log=log)
+    return graphs_from_store(store, str(release.store_path(dist)))
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ leaves every output in the release folder, which it builds and validates in a st
 and swaps in only when the graph conforms (a failing release is kept beside it as
 ``OUT.failed``, and the previous release stays):
 
-* the release files of :mod:`emkg.build`;
+* the release files and store of :mod:`emkg.build`;
 * ``validation.txt``: the SHACL report with the completeness score per case;
 * ``cq01-<therapy>.csv`` and ``.json``: "EM sites found after <therapy>";
 * ``emkg-report.html``: the HTML report (``emkg report``) of the release just built.
@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from emkg import paths, swap
 from emkg.build import BuildReport, assemble, build_into
 from emkg.catalogue import load_catalogue
@@ -26,6 +28,7 @@ from emkg.formats import render
 from emkg.htmlreport.data import collect
 from emkg.htmlreport.page import write_report
 from emkg.rdfio import atomic_write_text
+from emkg.release import store_path
 from emkg.report import ReportBuilder
 from emkg.results import ResultTable
 from emkg.runner import run_query
@@ -62,11 +65,11 @@ def run_main_job(out: Path | None, therapy: str) -> MainJob:
     folder = swap.staging(target)
     try:
         release = build_into(folder, dataset)
-        validation = validate_files()
+        validation = validate_files(dataset=dataset)
         report = folder / "validation.txt"
         atomic_write_text(report, ReportBuilder(validation).render("text"))
 
-        engine = OxigraphEngine.from_nquads(folder / "emkg.nq")
+        engine = OxigraphEngine(ox.Store.read_only(str(store_path(folder))), str(folder))
         entry = load_catalogue().get(FIRST_QUESTION)
         answer = run_query(entry, {"therapy": therapy}, engine)
         stem = f"{entry.id.split('-')[0]}-{_slug(therapy)}"

@@ -308,6 +308,7 @@ def exposure(host: str, port: int, nquads: Path) -> str:
 def serve(
     *,
     dist: Path | None = None,
+    release: Path | None = None,
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
     store: Path | None = None,
@@ -335,7 +336,17 @@ def serve(
             "can reach the address reads the whole release",
         )
     port = choose_port(host, port)
-    nquads = release_file(dist, out)
+    if release is not None:
+        from emkg.release import ensure_release
+
+        if dist is not None or store is not None:
+            raise UsageError("give --release alone: it serves the release's own store")
+        # the release's on-disk store, served read-only as it is: nothing is loaded
+        location: Path | None = ensure_release(release, log=out)
+        served = Path(release)
+    else:
+        location = None
+        served = release_file(dist, out)
     catalogue = load_catalogue()
     work = Path(tempfile.mkdtemp(prefix="emkg-serve-"))
     pool: BackendPool | None = None
@@ -343,8 +354,11 @@ def serve(
     thread: threading.Thread | None = None
     try:
         with _stop_signals():
-            location = store if store is not None else work / "store"
-            prepare_store(nquads, location, out)
+            if location is None:
+                location = store if store is not None else work / "store"
+                prepare_store(served, location, out)
+            else:
+                out(f"serving the store of the release {served} read-only: {location}")
             pool = BackendPool(location, work, size=workers, limit=query_timeout)
             pool.start()
             app = FrontApp(pool, catalogue, render_page(catalogue, query_timeout))
@@ -357,10 +371,10 @@ def serve(
                 ) from exc
             url = f"http://{_netloc(host, front.server_address[1])}/"
             if not is_loopback(host):
-                out(exposure(host, front.server_address[1], nquads))
+                out(exposure(host, front.server_address[1], served))
             thread = threading.Thread(target=front.serve_forever, daemon=True)
             thread.start()
-            out(banner(url, nquads, query_timeout, workers))
+            out(banner(url, served, query_timeout, workers))
             while thread.is_alive():
                 thread.join(timeout=0.5)
             raise RemoteError("the front server stopped")

@@ -276,6 +276,7 @@ class _Patient:
         self.index = 0
         self.events = 0
         self.findings: list[_Finding] = []
+        self.baseline_not_reported = False
         self.em_budget = rng.randint(0, MAX_EM_FINDINGS)
         self.agents_used: set[Term] = set()
         self.number = number
@@ -322,7 +323,9 @@ class _Patient:
         t(o, _p("offsetText"), _str(text))
 
     def choice(self, items: tuple[Term, ...] | list[Term]) -> Term:
-        return items[self.rng.randrange(len(items))]
+        # one draw whatever the number of items, so that a value set growing in the ontology
+        # does not reshuffle the rest of the cohort
+        return items[min(int(self.rng.random() * len(items)), len(items) - 1)]
 
     # -- events ------------------------------------------------------------
 
@@ -445,7 +448,12 @@ class _Patient:
         else:
             t(f, _p("notReported"), v.member("ReportElement", "DetectionMethodElement").nt)
         if context is not None:
-            t(f, _p("detectionContext"), v.member("DetectionContext", context).nt)
+            # what prompted the examination (detection context) or what it was for (role)
+            roles = {m.nt for m in v.members("AssessmentRole")}
+            if _iri(EMKG + context) in roles:
+                t(f, _p("assessmentRole"), v.member("AssessmentRole", context).nt)
+            else:
+                t(f, _p("detectionContext"), v.member("DetectionContext", context).nt)
         present = status in ("Present", "Progressing", "Decreased", "Stable")
         if present and rng.random() < 0.3:
             t(f, _p("subclinical"), _lit("true", "boolean"))
@@ -478,11 +486,28 @@ class _Patient:
         t(rel, _p("relapseType"), kind.nt)
         if kind.nt != v.member("RelapseType", "ExtramedullaryRelapse").nt:
             t(rel, _p("site"), v.term(BONE_MARROW).nt)
+        bodies = [rel]
+        if kind.nt != v.member("RelapseType", "MedullaryRelapse").nt:
+            # its extramedullary site and, for some, the CD19 status of its blasts, drawn from a
+            # generator of the relapse's own so that the rest of the cohort stays as it was
+            own = random.Random(rel)  # noqa: S311 - reproducible test data, not secrets
+            sites = v.sites()
+            t(rel, _p("site"), sites[own.randrange(len(sites))].nt)
+            if own.random() < 0.5:
+                cd19 = self.new("cd19-expression")
+                levels = v.members("ExpressionLevel")
+                methods = (v.e("FlowCytometry"), v.e("Immunohistochemistry"))
+                t(cd19, _RDF_TYPE, v.e("AntigenExpression").nt)
+                t(cd19, _p("antigen"), v.member("Antigen", "CD19").nt)
+                t(cd19, _p("expression"), levels[own.randrange(len(levels))].nt)
+                t(cd19, _p("method"), methods[own.randrange(len(methods))].nt)
+                t(rel, _p("hasAntigenExpression"), cd19)
+                bodies.append(cd19)
         if after is not None:
             t(rel, _p("attributedTo"), after)
             months = rng.randint(2, 30)
             self.offset(rel, after, months, "Month", f"{months} months after the therapy")
-        self.quote([rel], f"{kind.label}")
+        self.quote(bodies, f"{kind.label}")
         return rel
 
     def toxicity(self, line: str, condition: Term) -> None:
@@ -600,7 +625,9 @@ class _Patient:
                 t(f, _p("subclinical"), _lit("true", "boolean"))
             self.quote([f], f"baseline PET before CAR-T, {status} at the {site.label}")
             self.findings.append(_Finding(f, self.index, site, seen))
-        else:
+        elif not self.baseline_not_reported:
+            # said once on the patient, however many CAR-T lines lack baseline imaging
+            self.baseline_not_reported = True
             t(self.node, _p("notReported"), v.member("ReportElement", "BaselineImagingElement").nt)
         present = self.present_sites()
         decision = None

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pyshacl
-from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
@@ -137,10 +137,10 @@ def read_sources(files: Iterable[Path]) -> list[SourceFile]:
     return sources
 
 
-def project_inputs() -> tuple[list[SourceFile], Graph]:
+def project_inputs(dataset: Dataset | None = None) -> tuple[list[SourceFile], Graph]:
     """The curated graph as ``emkg build`` assembles it, one source per ``kg/*.ttl`` file,
-    and the ontology with its imports."""
-    dataset = build.assemble()
+    and the ontology with its imports (``dataset``: already assembled, so not parsed again)."""
+    dataset = dataset if dataset is not None else build.assemble()
     sources = []
     for path in build.kg_files():
         graph = Graph()
@@ -360,11 +360,16 @@ def validate(
 
 
 def validate_files(
-    files: Sequence[Path] | None = None, shape_files: Sequence[Path] | None = None
+    files: Sequence[Path] | None = None,
+    shape_files: Sequence[Path] | None = None,
+    dataset: Dataset | None = None,
 ) -> Validation:
-    """Validate the given files, or the curated graph (``kg/``) when none are given."""
+    """Validate the given files, or the curated graph (``kg/``) when none are given.
+
+    ``dataset``: the curated graph already assembled by :func:`emkg.build.assemble` (one
+    parse per run for ``emkg all``)."""
     shapes = read_shapes(shape_files)
     if files:
         return validate(read_sources(files), shapes, ontology_graph())
-    sources, ontology = project_inputs()
+    sources, ontology = project_inputs(dataset)
     return validate(sources, shapes, ontology)

@@ -85,14 +85,15 @@ CASE_ONE_SITES = {
     (LUMBAR_SPINE, e("PETMRI")),
 }
 # Case two: "She received multiple lines of treatment, including blinatumomab", then inotuzumab
-# and HSCT; "A few months later, the patient presented with a frank ocular relapse" (presented
-# clinically: emkg:ClinicalExamination; eye -> camera-type eye, a subclass of eye); before CAR-T,
+# and HSCT; "A few months later, the patient presented with a frank ocular relapse" (eye ->
+# camera-type eye, a subclass of eye; changed in issue 12: the method is None, not
+# emkg:ClinicalExamination - "presented with" names no method); before CAR-T,
 # "PET-MRI demonstrated gross extramedullary disease with extensive involvement of the bones,
 # lymph nodes, liver, adrenal glands, kidneys, GI tract, and peritoneal implants"; the figure 2
 # legend adds "retroperitonal nodes, bowel ... bony pelvis".
 # Mapping: bones -> bone element, GI tract -> digestive tract, peritoneal implants ->
 # peritoneum, bowel -> intestine, bony pelvis -> bony pelvis (not a bone element in UBERON).
-CASE_TWO_SITES = {(EYE, e("ClinicalExamination"))} | {
+CASE_TWO_SITES = {(EYE, None)} | {
     (site, e("PETMRI"))
     for site in (
         BONE,
@@ -207,7 +208,11 @@ ANSWERS: dict[str, Any] = {
     # one finding per method and site (sentences quoted at CQ1), except the thoracic region of
     # the vertebral column, seen on contrast CT ("thoracic spine lesion") and, as the T2-T4 soft
     # tissue lesion, on MRI and PET-MRI - each method once.
-    "cq04-counts": {(m, s, 1, 1) for s, m in CASE_ONE_SITES | CASE_TWO_SITES},
+    # Changed (issue 12): the ocular relapse names no method ("presented with a frank ocular
+    # relapse"), so it counts as method not reported, not as clinical examination; and the
+    # discussion's disease "entering his spinal canal" (vertebral canal) names no method either.
+    "cq04-counts": {(m, s, 1, 1) for s, m in CASE_ONE_SITES | CASE_TWO_SITES if m is not None}
+    | {(e("DetectionMethodElement"), s, 1, 1) for s in (EYE, uberon("0006692"))},
     # PET imaging: PET-MRI at Stanford ("PET-MRI is the standard at our institution")
     "cq04-pet": {(e("PETMRI"), e("PETImaging"))},
     # ----------------------------------------------------------------------------------------
@@ -225,8 +230,13 @@ ANSWERS: dict[str, Any] = {
         (J2, e("BridgingTherapyAdded")),
         (J2, e("CARTDoseReduction")),
     },
-    # the radiation was prompted by the spine findings of CQ1 and carried out as the radiation
-    "cq05-radiation": {(s, j1("e27-radiation")) for s, _m in CASE_ONE_SITES},
+    # the radiation was prompted by the spine findings of CQ1 and carried out as the radiation.
+    # Changed (issue 12): also by the disease of the discussion, "multifocal bony and
+    # extramedullary B-ALL entering his spinal canal and abutting his dura" ... "this patient
+    # received pre-CAR radiation in an effort to mitigate toxicity" (the vertebral canal: the
+    # node the graph lacked).
+    "cq05-radiation": {(s, j1("e27-radiation")) for s, _m in CASE_ONE_SITES}
+    | {(uberon("0006692"), j1("e27-radiation"))},
     "cq05-dose-reduction": {("dose level 3", "dose level 2")},
     # ----------------------------------------------------------------------------------------
     # CQ6: response to CAR-T in marrow and at EM sites
@@ -295,8 +305,10 @@ ANSWERS: dict[str, Any] = {
     # ----------------------------------------------------------------------------------------
     # Case two, after the matched sibling donor HSCT: "A few months later, the patient presented
     # with a frank ocular relapse". Her relapses all came before her CAR-T (none after CAR-T).
+    # Changed (issue 12): relapse type not reported (was isolated extramedullary) - the paper
+    # gives no marrow status at the time of the ocular relapse.
     "cq08-relapses": {
-        (J2, j2("e16-ocular-relapse"), e("ExtramedullaryRelapse"), EYE, j2("e09-hsct"), TRUE),
+        (J2, j2("e16-ocular-relapse"), None, EYE, j2("e09-hsct"), TRUE),
     },
     # ----------------------------------------------------------------------------------------
     # CQ9: timelines
@@ -347,8 +359,11 @@ ANSWERS: dict[str, Any] = {
             frozenset({e("MatchedSiblingDonorHSCT")}),
         ),
     ],
-    # between the blinatumomab bridge and the CAR-T infusion: the spine findings (CQ1)
-    "cq09-case-one-findings-in-bridge": {(s,) for s, _m in CASE_ONE_SITES},
+    # listed between the blinatumomab bridge and the CAR-T infusion: the spine findings (CQ1).
+    # Changed (issue 12): and the discussion's "multifocal bony and extramedullary B-ALL entering
+    # his spinal canal" (the vertebral canal), listed there; the paper places it only before the
+    # pre-CAR radiation, so it is not an answer to "after blinatumomab" (CQ1).
+    "cq09-case-one-findings-in-bridge": {(s,) for s, _m in CASE_ONE_SITES} | {(uberon("0006692"),)},
     # ----------------------------------------------------------------------------------------
     # CQ10: bridged from CAR-T to HSCT
     # ----------------------------------------------------------------------------------------
@@ -452,6 +467,28 @@ ANSWERS: dict[str, Any] = {
         (J2, e("AgentElement")),
         (J2, e("CellOriginElement")),
         (J2, e("DetectionMethodElement")),
+        # Changed (issue 12): "a frank ocular relapse" with no marrow status at that time - its
+        # relapse type is not reported.
+        (J2, e("RelapseSiteElement")),
+    },
+    # ----------------------------------------------------------------------------------------
+    # CQ16: EM relapses after CD19-directed therapy, by CD19 status of the EM blasts (new)
+    # ----------------------------------------------------------------------------------------
+    # Case two "received multiple lines of treatment, including blinatumomab" (the one CD19-
+    # directed line before it); "A few months later, the patient presented with a frank ocular
+    # relapse". The paper reports no immunophenotype of the ocular blasts: CD19 status not
+    # reported. Case one had no relapse after blinatumomab or tisagenlecleucel, and case two none
+    # after the CD19/CD22 CAR-T (she "died on day 38 post-CD19/CD22 CAR of refractory B-ALL",
+    # progressive marrow disease, not a relapse).
+    "cq16-relapses": {
+        (
+            J2,
+            j2("e16-ocular-relapse"),
+            EYE,
+            j2("e04-salvage-blinatumomab"),
+            Literal("not reported"),
+            None,
+        )
     },
 }
 

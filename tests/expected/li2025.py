@@ -132,6 +132,23 @@ ANSWERS: dict[str, Any] = {
             BREAST,
         )
     },
+    # CQ16 (new): "After treatment with blinatumomab infusion for 28 days ... At the same time, a
+    # right breast mass was found, which was revealed by biopsy to be extramedullary relapse" -
+    # during the selinexor and chidamide month, after blinatumomab. The biopsy shows "typical
+    # lymphoblasts" by "immunohistochemical staining of PAX-5 (B) and TdT (C)"; CD19 of the
+    # breast blasts is not reported. Her later relapse "at the 6th month after UCBT" (after the
+    # CD19 CAR-T) was in the marrow only ("No evidence of extramedullary recurrence was
+    # observed"): not an EM relapse.
+    "cq16-relapses": {
+        (
+            LI1,
+            li("rel19-em-breast"),
+            BREAST,
+            li("e14-blinatumomab"),
+            Literal("not reported"),
+            None,
+        )
+    },
     # CQ7: Li reports no CAR-T toxicity: no row
     # CQ8 -------------------------------------------------------------------------------------
     # "she relapsed at the 6th month after UCBT" with "abnormal B cells ... (0.05%)" in the
@@ -196,8 +213,12 @@ ANSWERS: dict[str, Any] = {
 }
 
 INCLUDES = {
-    # Li: the breast mass was found "At the same time" as the month of selinexor and chidamide
-    "cq01-blinatumomab-at-the-same-time": {(LI1,)},
+    # Li: the breast mass was found "At the same time" as the month of selinexor and chidamide.
+    # Changed (issue 12): no row. The time used to be an offset whose text was the curator's
+    # ("At the same time (as selinexor and chidamide, given for one month)"); it is now the
+    # placement emkg:during the selinexor and chidamide line, with no offset, so CQ1's offset
+    # columns are empty for it.
+    "cq01-blinatumomab-at-the-same-time": set(),
     # "One month after CAR-T cell therapy"
     "cq06-when": {(LI1, Decimal(1), e("Month"))},
     # "at the 6th month" after UCBT (month 5 to 6)

@@ -50,15 +50,16 @@ ANSWERS: dict[str, Any] = {
     },
     # CQ7 -------------------------------------------------------------------------------------
     # "only grade 1 cytokine release syndrome (CRS) and immune effector cell-associated
-    # neurotoxicity syndrome (ICANS) events were detected during the treatment period" - after
-    # both infusions, attributed to neither.
-    "cq07-toxicities": {
-        (LIU1, line, condition, Decimal(1), FALSE)
-        for line in (AUTO, ALLO)
-        for condition in (e("CytokineReleaseSyndrome"), e("ICANS"))
-    },
-    # the abstract gives no marrow values at infusion
-    "cq07-burden": {LIU1: {(None, None, None, None)}},
+    # neurotoxicity syndrome (ICANS) events were detected during the treatment period".
+    # Changed (issue 12): these rows used to answer "after" both infusions, because the timeline
+    # listed CRS and ICANS after the second CR. The abstract places them only "during the
+    # treatment period" - after neither infusion in particular, and attributed to neither - and
+    # an event placed only during (or not before) a line is not "after" it. So no row: CQ7 asks
+    # for toxicities after CAR-T, and the abstract does not say the CRS or ICANS came after
+    # either infusion (rather than during it).
+    "cq07-toxicities": set(),
+    # no toxicity row, so no burden row either (the abstract gives no marrow values at infusion)
+    "cq07-burden": {},
     # CQ8 -------------------------------------------------------------------------------------
     # after the autologous CD19 CAR-T "the patient later experienced a relapse in the bone
     # marrow" (medullary-only is not stated: the CSF status at that time is not given)
@@ -77,7 +78,9 @@ ANSWERS: dict[str, Any] = {
     # "achieved a disease-free survival of 5 months and was successfully bridged to
     # hematopoietic stem cell transplantation"
     "cq11-outcomes": {(LIU1, e("Alive"), None)},
-    "cq11-when": {(LIU1, Decimal(5), e("Month"))},
+    # Changed (issue 12): was 5 months. The abstract does not say from which event the "5
+    # months" of disease-free survival are counted, so the follow-up has no time offset.
+    "cq11-when": {(LIU1, None, None)},
     # CQ12 ------------------------------------------------------------------------------------
     # the only CNS involvement of the graph: "relapse in both bone marrow (BM) and
     # cerebrospinal fluid (CSF)"; treated with the autologous CD19 CAR-T ("complete remission
@@ -89,20 +92,28 @@ ANSWERS: dict[str, Any] = {
     "cq12-assessments": {},
     "cq12-treatment": {(AUTO,)},
     "cq12-neurotoxicity": {(e("ICANS"), Decimal(1))},
+    # CQ16 (new) ------------------------------------------------------------------------------
+    # No EM relapse after CD19-directed therapy: the relapse "in both bone marrow (BM) and
+    # cerebrospinal fluid (CSF)" came before both CAR-T infusions, and after the autologous
+    # CD19 CAR-T "the patient later experienced a relapse in the bone marrow" (marrow only as
+    # reported). The honest answer is empty.
+    "cq16-relapses": set(),
     # CQ15 ------------------------------------------------------------------------------------
     # no imaging before either CAR-T infusion, and CRs in BM without an MRD method; the
-    # toxicities are graded ("only grade 1 ... CRS and ... ICANS") and the follow-up is "a
-    # disease-free survival of 5 months". The abstract names no method for the CSF disease
-    # ("relapse in both bone marrow (BM) and cerebrospinal fluid (CSF)") nor for its clearing
-    # ("complete remission (CR) in both BM and CSF"), no agent of the "multiple cycles of
-    # chemotherapy and intrathecal injections", and for "a relapse in the bone marrow" not
-    # whether the CSF was involved.
+    # toxicities are graded ("only grade 1 ... CRS and ... ICANS"). The abstract names no
+    # method for the CSF disease ("relapse in both bone marrow (BM) and cerebrospinal fluid
+    # (CSF)") nor for its clearing ("complete remission (CR) in both BM and CSF"), no agent of
+    # the "multiple cycles of chemotherapy and intrathecal injections", and for "a relapse in the
+    # bone marrow" not whether the CSF was involved.
+    # Changed (issue 12): the follow-up time is now missing too - "a disease-free survival of 5
+    # months" does not say from when, so the last follow-up has no stated time.
     "cq15-elements": {
         (LIU1, e("BaselineImagingElement")),
         (LIU1, e("MRDMethodElement")),
         (LIU1, e("DetectionMethodElement")),
         (LIU1, e("AgentElement")),
         (LIU1, e("RelapseSiteElement")),
+        (LIU1, e("FollowUpElement")),
     },
 }
 

@@ -47,7 +47,16 @@ def register(sub: Any) -> None:
         ".../sparql-graph-crud-auth)",
     )
     p.add_argument("--user", help=f"user name (default: {USER_VAR} or ~/.netrc)")
-    p.add_argument("--dist", type=Path, default=None, help="release folder (default: dist/)")
+    p.add_argument(
+        "--release",
+        "--dist",
+        dest="release",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the release folder whose store is loaded (default: dist/, built first when "
+        "missing; a stale release is rebuilt first)",
+    )
     p.add_argument(
         "--timeout",
         type=float,
@@ -133,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
         retry=RetryPolicy(attempts=args.attempts),
         log=lambda m: _err(f"  {m}"),
     )
-    graphs = release_graphs(args.dist, log=_err)
+    graphs = release_graphs(args.release, log=_err)
     _err(
         f"loading {len(graphs)} graphs into {redact(endpoints.query)}\n"
         f"  update: {redact(endpoints.update)}\n"

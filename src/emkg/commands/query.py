@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from emkg.catalogue import load_catalogue
@@ -19,9 +20,10 @@ def register(sub: Any) -> None:
         "query",
         help="run a saved competency question or quality check",
         description=(
-            "Run a saved query from queries/ on the embedded store (default), rdflib's engine "
-            "or a remote SPARQL endpoint. Exit 0 on success; a quality check "
-            "(qc/*-violation) exits 1 when it returns rows."
+            "Run a saved query from queries/ on the release's embedded store (default: the "
+            "on-disk store in dist/, opened read-only; built first when missing, reported "
+            "when stale), rdflib's engine over the same release, or a remote SPARQL endpoint. "
+            "Exit 0 on success; a quality check (qc/*-violation) exits 1 when it returns rows."
         ),
     )
     p.add_argument("id", help="query id or a unique prefix of it (e.g. cq01)")
@@ -33,6 +35,13 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--format", choices=FORMATS, default="table", help="output format")
     p.add_argument("--engine", choices=ENGINE_NAMES, default=None, help="embedded engine")
+    p.add_argument(
+        "--release",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the release folder whose store is queried (default: dist/)",
+    )
     p.add_argument("--endpoint", metavar="URL", default=None, help="a SPARQL 1.1 endpoint")
     p.add_argument(
         "--values",
@@ -61,7 +70,11 @@ def run(args: argparse.Namespace) -> int:
     if args.timeout is not None and args.timeout <= 0:
         raise UsageError("--timeout must be positive")
     engine = open_engine(
-        args.engine, endpoint=args.endpoint, values=args.values, timeout=args.timeout
+        args.engine,
+        endpoint=args.endpoint,
+        values=args.values,
+        timeout=args.timeout,
+        release=args.release,
     )
     table = run_query(entry, given, engine)
     sys.stdout.write(render(table, args.format))

@@ -46,7 +46,20 @@ def register(sub: Any) -> None:
         default=DEFAULT_WORKERS,
         help=f"queries answered at once, one Oxigraph process each (default {DEFAULT_WORKERS})",
     )
-    p.add_argument("--dist", type=Path, default=None, help="release folder (default: dist/)")
+    p.add_argument(
+        "--release",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="serve the on-disk store of the release in DIR read-only, as it is (nothing is "
+        "loaded; a stale release is rebuilt first)",
+    )
+    p.add_argument(
+        "--dist",
+        type=Path,
+        default=None,
+        help="release folder whose emkg.nq is loaded into a new store (default: dist/)",
+    )
     p.add_argument(
         "--store",
         type=Path,
@@ -62,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
 
     return serve(
         dist=args.dist,
+        release=args.release,
         host=args.host,
         port=args.port,
         store=args.store,

@@ -1,14 +1,16 @@
 """Query engines behind one interface: embedded Oxigraph (default), rdflib, a remote endpoint.
 
-``open_engine("oxigraph")`` loads the release ``dist/emkg.nq`` when it is current and
-otherwise assembles ontology, imports and ``kg/`` in memory; ``open_engine("rdflib")``
-assembles them into rdflib's union graph; ``open_engine(endpoint=URL)`` talks to a SPARQL
-1.1 endpoint. All return :class:`emkg.results.ResultTable` with the same normalisation.
+``open_engine("oxigraph")`` opens the release's on-disk store read-only (``dist/store``, or
+``release/store``; see :mod:`emkg.release` for when it is built first or reported stale);
+``open_engine("rdflib")`` reads the same store into rdflib's union graph;
+``open_engine(endpoint=URL)`` talks to a SPARQL 1.1 endpoint. All return
+:class:`emkg.results.ResultTable` with the same normalisation.
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from emkg.engines.base import Engine
 from emkg.engines.embedded import OxigraphEngine, RdflibEngine, open_oxigraph, open_rdflib
@@ -33,16 +35,18 @@ def open_engine(
     *,
     endpoint: str | None = None,
     values: str | None = None,
+    release: Path | None = None,
     timeout: float | None = None,
 ) -> Engine:
     """The engine called ``name`` (default oxigraph), or the endpoint at ``endpoint``.
 
     ``values`` places the endpoint's parameter VALUES block (``outer`` or ``inline``); it
-    defaults to ``EMKG_SPARQL_VALUES`` or ``inline``.
+    defaults to ``EMKG_SPARQL_VALUES`` or ``inline``. ``release`` is the release folder the
+    embedded engines read (default ``dist/``).
     """
     if endpoint is not None:
-        if name is not None:
-            raise UsageError("give either --engine or --endpoint, not both")
+        if name is not None or release is not None:
+            raise UsageError("give either --engine/--release or --endpoint, not both")
         placement = values or os.environ.get(VALUES_VAR) or "inline"
         if timeout is not None:
             return EndpointEngine.from_environment(endpoint, values=placement, timeout=timeout)
@@ -53,7 +57,7 @@ def open_engine(
         raise UsageError("--timeout applies to --endpoint only")
     chosen = name or "oxigraph"
     if chosen == "oxigraph":
-        return open_oxigraph()
+        return open_oxigraph(release)
     if chosen == "rdflib":
-        return open_rdflib()
+        return open_rdflib(release)
     raise UsageError(f"unknown engine {chosen!r}", hint="use one of " + ", ".join(ENGINE_NAMES))

@@ -15,11 +15,10 @@ import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, URIRef, Variable
 from rdflib.term import Identifier
 
-from emkg import build, paths, swap
+from emkg import build
 from emkg.errors import InputError
+from emkg.release import Log, open_store, store_path
 from emkg.results import ResultTable, Term, from_oxigraph, normalise_term, to_oxigraph
-
-RELEASE_NQUADS = "emkg.nq"
 
 
 def _query_error(exc: Exception) -> InputError:
@@ -51,9 +50,6 @@ class OxigraphEngine:
         except (SyntaxError, OSError) as exc:
             raise InputError(f"cannot load the release: {exc}", path=path) from exc
         return cls(store, str(path))
-
-    def graph_names(self) -> set[str]:
-        return {g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode)}
 
     def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> ResultTable:
         substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
@@ -115,33 +111,22 @@ class RdflibEngine:
         return f"rdflib (embedded; {self.origin})"
 
 
-def release_is_current(nquads: Path) -> bool:
-    """True when ``nquads`` exists and is newer than every ontology, import and kg file."""
-    if not nquads.is_file():
-        return False
-    built = nquads.stat().st_mtime
-    return all(p.stat().st_mtime <= built for p in build.source_files())
+def open_oxigraph(release: Path | None = None, *, log: Log | None = None) -> OxigraphEngine:
+    """The default engine: the release's on-disk store, opened read-only.
 
-
-def expected_graph_names() -> set[str]:
-    return {str(build.ONTOLOGY_GRAPH)} | {str(build.graph_iri_for(p)) for p in build.kg_files()}
-
-
-def open_oxigraph(dist: Path | None = None) -> OxigraphEngine:
-    """The default engine: the release ``dist/emkg.nq`` when it is current, else assembled.
-
-    The release is used only when it is newer than every source file and holds exactly the
-    named graphs the sources make (a deleted kg file makes it stale too).
+    ``release`` is the release folder (default ``dist/``), read under the rule of
+    :mod:`emkg.release` (a swap a crash cut short is finished first; a missing default
+    release is built; a stale one is rebuilt).
     """
-    folder = dist if dist is not None else paths.default_dist()
-    swap.recover(folder)  # a swap a crash cut short is finished (or undone) first, and said
-    nquads = folder / RELEASE_NQUADS
-    if release_is_current(nquads):
-        engine = OxigraphEngine.from_nquads(nquads)
-        if engine.graph_names() == expected_graph_names():
-            return engine
-    return OxigraphEngine.from_dataset(build.assemble())
+    kwargs = {"log": log} if log is not None else {}
+    store = open_store(release, **kwargs)
+    return OxigraphEngine(store, str(store_path(release)))
 
 
-def open_rdflib() -> RdflibEngine:
-    return RdflibEngine.from_dataset(build.assemble())
+def open_rdflib(release: Path | None = None, *, log: Log | None = None) -> RdflibEngine:
+    """rdflib's engine over the same release: its store's quads parsed into one graph."""
+    kwargs = {"log": log} if log is not None else {}
+    store = open_store(release, **kwargs)
+    dataset = Dataset()
+    dataset.parse(data=store.dump(format=ox.RdfFormat.N_QUADS), format="nquads")
+    return RdflibEngine.from_dataset(dataset, str(store_path(release)))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import shutil
-import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,39 +17,20 @@ from emkg.errors import InputError
 from emkg.ntriples import is_absolute_iri
 from emkg.sparqltext import where_group_start
 
-RELEASE_NQUADS = "emkg.nq"
 COLUMNS_FILE = "columns.tsv"
 
 
 @contextmanager
 def open_release_store(release: Path | None) -> Iterator[ox.Store]:
-    """The release in ``release`` (default ``dist/``, built if missing) as a pyoxigraph store.
+    """The release's on-disk store (``release``, default ``dist/``), opened read-only.
 
-    The N-Quads are bulk-loaded into an on-disk store in a temporary folder (memory stays
-    flat at any size), removed when the block ends.
+    The rule of :mod:`emkg.release` applies (a missing default release is built first, a
+    named folder without a store is an error, a stale release is rebuilt first); nothing is
+    parsed, so memory stays flat at any size.
     """
-    folder = Path(release) if release is not None else paths.default_dist()
-    nquads = folder / RELEASE_NQUADS
-    if not nquads.is_file():
-        if release is not None:
-            raise InputError(
-                f"{folder} holds no release ({RELEASE_NQUADS} is missing)",
-                hint="give the folder emkg build wrote, or build one with: emkg build --out DIR",
-            )
-        from emkg import build
+    from emkg.release import open_store
 
-        build.build(folder)
-    work = Path(tempfile.mkdtemp(prefix="emkg-export-store-"))
-    try:
-        store = ox.Store(str(work))
-        try:
-            store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
-        except (SyntaxError, OSError) as exc:
-            raise InputError(f"cannot load the release: {exc}", path=nquads) from exc
-        yield store
-        del store
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    yield open_store(release)
 
 
 #: the ids of export queries start with this; the table is named by the rest

@@ -5,24 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from emkg.engines import Engine
-from emkg.engines.embedded import RELEASE_NQUADS, OxigraphEngine, open_oxigraph
-from emkg.errors import InputError
+from emkg.engines.embedded import open_oxigraph
 
 
 def open_release(release: Path | None) -> Engine:
-    """A read-only engine over the release folder ``release``.
+    """A read-only engine over the release folder ``release`` (default ``dist/``).
 
-    ``None`` is the default release (``dist/`` when it is current, else the sources assembled
-    in memory), as ``emkg query`` reads it. A folder must hold the release's N-Quads file.
+    It opens the release's on-disk store read-only, as ``emkg query --release`` does, under
+    the rule of :mod:`emkg.release` (a missing default release is built first, a named folder
+    without a store is an error, a stale release is rebuilt first).
     """
-    if release is None:
-        return open_oxigraph()
-    folder = Path(release)
-    nquads = folder / RELEASE_NQUADS
-    if not nquads.is_file():
-        raise InputError(
-            f"no {RELEASE_NQUADS} in the release folder",
-            path=folder,
-            hint="build one with: emkg build --out DIR",
-        )
-    return OxigraphEngine.from_nquads(nquads)
+    return open_oxigraph(release)

@@ -86,7 +86,7 @@
         kindLabel: r.kindLabel || local(r.kind), index: Number(r.sequenceIndex), values: new Map(),
         grade: null, methods: new Map(), sites: new Map(), measurements: new Map(),
         diseaseSeen: r.diseaseSeen === "true", sources: new Set(), intents: new Map(),
-        agents: new Map(), offsets: [], anchoredHere: []
+        agents: new Map(), offsets: [], placements: []
       };
       events.set(r.event, ev);
       p.events.push(ev);
@@ -153,6 +153,12 @@
       unitLabel: r.unitLabel, qualifier: local(r.qualifier), qualifierLabel: r.qualifierLabel,
       approximate: r.approximate === "true", text: r.offsetText || ""
     });
+  });
+  rowsOf("placements").forEach(function (r) {
+    var ev = events.get(r.event);
+    if (!ev) return;
+    ev.placements.push({ rel: local(r.relation), label: r.relationLabel || local(r.relation), other: r.other,
+                         otherLabel: r.otherLabel || local(r.other), otherIndex: r.otherIndex === null ? null : Number(r.otherIndex) });
   });
   rowsOf("evidence").forEach(function (r) {
     if (!sources.has(r.source)) sources.set(r.source, { iri: r.source, doi: r.doi, citation: r.citation });
@@ -325,7 +331,11 @@
       var a = events.get(o.anchor);
       return o.text + (a ? " (from: " + a.label + ")" : "");
     });
-    facts.push(["Time", times.length ? times.join("; ") : "not stated: placed by its order on the timeline"]);
+    if (ev.placements.length) {
+      facts.push(["Placed", ev.placements.map(function (x) { return x.label + " " + x.otherLabel; }).join("; ") +
+                  " (the source gives no more: drawn over that span, not at its position)"]);
+    }
+    facts.push(["Time", times.length ? times.join("; ") : ev.placements.length ? "not stated" : "not stated: placed by its order on the timeline"]);
     return facts;
   }
   function showEvent(ev, node) {
@@ -413,9 +423,39 @@
   }
 
   // ---------------------------------------------------------------- lanes
+  // Where an event placed relative to another may lie: [lo, hi] on the lane, from the slots
+  // of the events it is placed relative to (an event not drawn stands just after the last
+  // drawn event listed before it). hi is null when nothing bounds it on the right.
+  function placedSpan(ev, bySlot, ordered) {
+    var lo = null, hi = null;
+    var edges = function (pl) {
+      var sl = bySlot.get(pl.other);
+      if (sl) return { start: sl.x, end: sl.x + sl.w };
+      var before = null;
+      ordered.forEach(function (o) { if (pl.otherIndex !== null && o.ev.index < pl.otherIndex) before = o; });
+      var at = before ? before.x + before.w + ORDER_GAP / 2 : LANE_PAD;
+      return { start: at, end: at };
+    };
+    ev.placements.forEach(function (pl) {
+      var e = edges(pl), l = null, u = null;
+      if (pl.rel === "during" || pl.rel === "sameTimeAs") { l = e.start; u = e.end; }
+      else if (pl.rel === "notBefore") l = e.start;
+      else if (pl.rel === "placedAfter") l = e.end;
+      else if (pl.rel === "placedBefore") u = e.start;
+      else l = e.start;
+      if (l !== null) lo = lo === null ? l : Math.max(lo, l);
+      if (u !== null) hi = hi === null ? u : Math.min(hi, u);
+    });
+    if (lo === null) lo = LANE_PAD;
+    if (hi !== null && hi < lo + 6) hi = lo + 6;
+    return { lo: lo, hi: hi };
+  }
+
   function laneLayout(p) {
     var x = LANE_PAD, prev = null, slots = [], segments = [];
-    p.events.forEach(function (ev) {
+    var ordered = p.events.filter(function (ev) { return !ev.placements.length; });
+    var placedEvents = p.events.filter(function (ev) { return ev.placements.length; });
+    ordered.forEach(function (ev) {
       var w = ev.kind === "TherapyLine" ? BAR_W : MARK_W;
       var t = resolveTime(ev, 0);
       if (prev) {
@@ -437,9 +477,24 @@
     });
     var bySlot = new Map();
     slots.forEach(function (sl) { bySlot.set(sl.ev.iri, sl); });
+    var placed = [], placedRows = [];
+    placedEvents.forEach(function (ev) {
+      var span = placedSpan(ev, bySlot, slots);
+      var hi = span.hi === null ? span.lo + 70 : span.hi;
+      var w = ev.kind === "TherapyLine" ? Math.min(BAR_W, Math.max(18, hi - span.lo)) : MARK_W;
+      var mid = (span.lo + hi) / 2;
+      var item = { ev: ev, x: mid - w / 2, w: w, lo: span.lo, hi: hi, open: span.hi === null, placed: true };
+      var left = Math.min(span.lo, item.x) - 2, right = Math.max(hi, item.x + w) + 2;
+      for (var r = 0; r <= placedRows.length; r++) {
+        if (r === placedRows.length) placedRows.push([]);
+        if (!placedRows[r].some(function (b) { return b[0] < right && left < b[1]; })) { item.row = r; placedRows[r].push([left, right]); break; }
+      }
+      placed.push(item);
+      bySlot.set(ev.iri, item);
+    });
     // offsets drawn as brackets from the anchor to the event, packed into rows
     var brackets = [];
-    slots.forEach(function (sl) {
+    slots.concat(placed).forEach(function (sl) {
       sl.ev.offsets.forEach(function (o) {
         var a = bySlot.get(o.anchor);
         if (!a) return;
@@ -455,7 +510,9 @@
     });
     var width = x + (prev ? prev.w : 0) + LANE_PAD + 40;
     brackets.forEach(function (b) { width = Math.max(width, b.right + LANE_PAD); });
-    return { slots: slots, segments: segments, brackets: brackets, bracketRows: rows.length, width: width };
+    placed.forEach(function (pl) { width = Math.max(width, pl.hi + LANE_PAD + 10, pl.x + pl.w + LANE_PAD); });
+    return { slots: slots, placed: placed, placedRows: placedRows.length, segments: segments, brackets: brackets,
+             bracketRows: rows.length, width: width };
   }
 
   function dimmed(ev) {
@@ -466,7 +523,7 @@
 
   function renderLane(p) {
     var L = laneLayout(p);
-    var top = 18, axisY = top + 24, height = axisY + 26 + L.bracketRows * 15 + 6;
+    var top = 18, PLACED_ROW = 24, axisY = top + 24 + L.placedRows * PLACED_ROW, height = axisY + 26 + L.bracketRows * 15 + 6;
     var svg = s("svg", { width: L.width, height: height, viewBox: "0 0 " + L.width + " " + height, role: "group",
                          "aria-label": "Timeline of " + p.label, "class": "lane", "data-patient": p.iri });
     var srcs = Array.from(p.sources).map(sourceLabel).join("; ");
@@ -484,8 +541,18 @@
         svg.appendChild(s("text", { x: (seg.x1 + seg.x2) / 2, y: axisY + 12, "text-anchor": "middle", "class": "axis-label" }, durationText(seg.days, seg.approx)));
       }
     });
-    L.slots.forEach(function (sl) {
+    L.placed.forEach(function (pl) {
+      var y = axisY - (pl.row + 1) * PLACED_ROW;
+      var d = "M" + pl.lo + " " + (y - 4) + "V" + (y + 4) + "M" + pl.lo + " " + y + "H" + pl.hi;
+      d += pl.open ? "l-5 -4M" + pl.hi + " " + y + "l-5 4" : "M" + pl.hi + " " + (y - 4) + "V" + (y + 4);
+      var why = pl.ev.placements.map(function (x) { return x.label + " " + x.otherLabel; }).join("; ");
+      svg.appendChild(s("path", { d: d, fill: "none", stroke: "#555", "stroke-width": 1.2, "stroke-dasharray": "3 2", "class": "placed-span" },
+        s("title", null, pl.ev.label + ": " + why + " (no position of its own on the timeline)")));
+    });
+    L.slots.concat(L.placed).forEach(function (sl) {
       var ev = sl.ev, isBar = ev.kind === "TherapyLine";
+      var axisY0 = axisY;
+      if (sl.placed) axisY = axisY0 - (sl.row + 1) * PLACED_ROW;
       var g = s("g", { "class": "mark " + (isBar ? "bar" : "marker") + (dimmed(ev) ? " dim" : ""), tabindex: 0, role: "button",
                        "data-event": ev.iri, "data-kind": ev.kind, "data-patient": p.iri,
                        "aria-label": ev.kindLabel + ": " + ev.label });
@@ -508,6 +575,7 @@
       g.addEventListener("click", function () { showEvent(ev, g); });
       g.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); showEvent(ev, g); } });
       svg.appendChild(g);
+      axisY = axisY0;
     });
     L.brackets.forEach(function (b) {
       var y = axisY + 22 + b.row * 15;
@@ -595,7 +663,7 @@
     rowKeys.forEach(function (r) {
       var tr = h("tr", null, h("th", { scope: "row", "class": "row", title: r.key }, r.label));
       colKeys.forEach(function (c) {
-        var v = cellOf(r.key, c.key), n = v ? v.n : 0, sh = shade(n, max);
+        var v = cellOf(r.key, c.key), n = v ? v.n : 0, sh = v && v.shade ? v.shade : shade(n, max);
         var td = h("td", { "class": "cell", style: "background:" + sh.bg + ";color:" + sh.ink, "data-row": r.key, "data-col": c.key,
                            title: r.label + " \u00d7 " + c.label + ": " + n + " " + what + (v && v.sources ? "\n" + Array.from(v.sources).map(function (x) { var m = sources.get(x); return m && m.doi ? "doi:" + m.doi : x; }).join("\n") : "") }, n ? String(n) : "\u00b7");
         if (n) {
@@ -736,7 +804,12 @@
       if (!c) { c = { n: 0, nodes: new Map(), sources: new Set() }; cells.set(k, c); }
       if (!c.nodes.has(r.node)) { c.nodes.set(r.node, r); c.n++; }
       c.sources.add(r.source);
+      if (r.how && r.how.indexOf("not reported") < 0) c.missing = true;
     });
+    // every case drawn is a row, also one that lacks nothing; a cell whose nodes the source
+    // states as not reported is grey, one with an element not in the graph is blue
+    visiblePatients().forEach(function (p) { if (!rk.has(p.iri)) rk.set(p.iri, p.label); });
+    cells.forEach(function (c) { if (!c.missing) c.shade = { bg: "#e0e0e0", ink: "#111" }; });
     var keys = function (m) { return sortedBy(Array.from(m.entries()).map(function (e) { return { key: e[0], label: e[1] }; }), function (x) { return x.label.toLowerCase(); }); };
     renderMatrix(byId("completeness-matrix"), keys(rk), keys(ck), function (r, c) { return cells.get(r + "\u0000" + c); }, function (r, c) {
       var cell = cells.get(r.key + "\u0000" + c.key);
@@ -786,13 +859,15 @@
     var g6 = h("div", { "class": "group" }, h("strong", null, "Axis:"),
       h("span", { "class": "item" }, legendSwatch(s("line", { x1: 1, y1: 10, x2: 23, y2: 10, "class": "axis-time" })), " time the source gives, to scale (" + PX_PER_DAY + " px a day)"),
       h("span", { "class": "item" }, legendSwatch([s("line", { x1: 1, y1: 10, x2: 8, y2: 10, "class": "axis-time" }), s("line", { x1: 16, y1: 10, x2: 23, y2: 10, "class": "axis-time" }), s("path", { d: "M6 15l5 -10M12 15l5 -10", "class": "break-mark" })]), " longer than " + Math.round(TIME_CAP / PX_PER_DAY) + " days, cut (duration written under it)"),
-      h("span", { "class": "item" }, legendSwatch(s("line", { x1: 1, y1: 10, x2: 23, y2: 10, "class": "axis-order" })), " order only: the source gives no time between these events"));
+      h("span", { "class": "item" }, legendSwatch(s("line", { x1: 1, y1: 10, x2: 23, y2: 10, "class": "axis-order" })), " order only: the source gives no time between these events"),
+      h("span", { "class": "item" }, legendSwatch(s("path", { d: "M2 6V14M2 10H22M22 6V14", fill: "none", stroke: "#555", "stroke-width": 1.2, "stroke-dasharray": "3 2" })), " placed only within a period (during, not before, after, before another event): the mark stands over the span the source allows, above the lane"));
     append(leg, [g1, g2, g3, g4, g5, g6]);
     byId("timeline-explain").textContent = "One lane per patient, events in the order the source establishes (its sequence index). " +
       "Bars are therapy lines, coloured by the class of their agents and labelled by intent; their width is not their duration. " +
       "A solid axis segment is time the source states (its offsets), dotted segments mean only the order is known, and brackets under a lane repeat each offset in the source's words, from the event it counts from. " +
       "Select a mark (or press Enter on it) to see its quote, DOI and IRI. Saved queries: " +
-      ["timeline-events", "therapy-lines", "therapy-classes", "site-groups", "method-groups", "time-offsets", "evidence"].map(function (k) { return tableMeta(k).file; }).join(", ") + ".";
+      ["timeline-events", "therapy-lines", "therapy-classes", "site-groups", "method-groups", "time-offsets", "placements", "evidence"]
+        .filter(function (k) { return D.tables[k]; }).map(function (k) { return tableMeta(k).file; }).join(", ") + ".";
   }
 
   function renderAll() {
@@ -808,7 +883,7 @@
   renderLegend();
   explain("site-agent-explain", CQ13, "Cells count patients (sum over publications); select a cell for the findings behind it.");
   explain("method-site-explain", CQ4, "Cells count findings; select a cell for the findings and their quotes.");
-  explain("completeness-explain", CQ15, "Cells count the nodes lacking an element; select a cell for the nodes.");
+  explain("completeness-explain", CQ15, "Cells count the nodes lacking an element: blue where the graph lacks it, grey where the source states it is not reported; a case that lacks nothing has an empty row. Select a cell for the nodes.");
   renderAll();
   byId("origin").textContent = "emkg " + D.emkgVersion + "; data: " + D.origin + "; " + fmt(patients.size) + " patients, " + fmt(events.size) + " events drawn.";
   var took = performance.now() - started;

@@ -1,0 +1,405 @@
+"""The release's on-disk store: where it is, what it was built from, opening it read-only.
+
+``emkg build --out DIR`` writes, beside the release files, ``DIR/store/``: an Oxigraph
+on-disk store (RocksDB) holding every named graph of the release (the ontology, one graph
+per ``kg/*.ttl`` file and one per ``--data`` file), and in it ``emkg-release.json``, the
+manifest: the source files the release was built from, each with its modification time and
+size as the build found them. Commands
+that read a release (``query``, ``load``, ``serve``, exports, the report) open that store
+read-only through :func:`open_store` instead of parsing files; the store opens in
+milliseconds at any size.
+
+**The staleness rule** (stated here once, applied by :func:`ensure_release` for every
+command that reads a release):
+
+* no store in the release folder (never built, or built before the store existed), or a
+  manifest emkg cannot read (damaged, or written by another version): the default release
+  (``dist/``) is built first from the project's sources, as ``emkg build`` would, and the
+  command says so; a folder the user named (``--release DIR``) is an error that says how to
+  build it (a mistyped folder is never filled behind the user's back);
+* a source the release was built from changed since (its modification time or size differs
+  from the manifest's), or was deleted, or
+  ``kg/`` holds a file the release lacks: the release is **stale**. The command says which
+  file, rebuilds the release first with the same inputs (``emkg build --out DIR --data ...``,
+  the ``--data`` files listed in the manifest) and answers from the rebuilt store, so an
+  answer never mixes old and new sources. Only when a ``--data`` file is gone (the release
+  holds its only copy) is the release answered from as built, with a warning saying how to
+  rebuild it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pyoxigraph as ox
+
+from emkg import paths, swap
+from emkg.errors import InputError
+
+STORE_DIR = "store"
+MANIFEST = "emkg-release.json"
+MANIFEST_FORMAT = 2
+GRAPH_BASE = "https://w3id.org/emkg/graph/"
+DATA_GRAPH_BASE = GRAPH_BASE + "data/"
+
+Log = Callable[[str], None]
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def release_folder(release: Path | None = None) -> Path:
+    """The release folder: ``release`` or the project's ``dist/``."""
+    return Path(release) if release is not None else paths.default_dist()
+
+
+def store_path(release: Path | None = None) -> Path:
+    """The folder of the release's on-disk Oxigraph store (``DIR/store``)."""
+    return release_folder(release) / STORE_DIR
+
+
+# ---------------------------------------------------------------------------------------------
+# users' own graphs (--data)
+# ---------------------------------------------------------------------------------------------
+
+_TRIPLE_FORMATS: dict[str, ox.RdfFormat] = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".turtle": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".ntriples": ox.RdfFormat.N_TRIPLES,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".json": ox.RdfFormat.JSON_LD,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".xml": ox.RdfFormat.RDF_XML,
+    ".n3": ox.RdfFormat.N3,
+}
+_QUAD_FORMATS: dict[str, ox.RdfFormat] = {
+    ".trig": ox.RdfFormat.TRIG,
+    ".nq": ox.RdfFormat.N_QUADS,
+}
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """A user's case graph file and the named graph it becomes in the release."""
+
+    path: Path
+    graph: str
+
+    @property
+    def fmt(self) -> ox.RdfFormat:
+        suffix = self.path.suffix.lower()
+        return _TRIPLE_FORMATS.get(suffix) or _QUAD_FORMATS[suffix]
+
+
+def data_graph_iri(path: Path) -> str:
+    """The named graph of a ``--data`` file: ``.../graph/data/<file name without suffix>``."""
+    return DATA_GRAPH_BASE + quote(Path(path).stem, safe="")
+
+
+def data_files(files: Iterable[Path]) -> list[DataFile]:
+    """Check ``--data`` files (present, a known RDF syntax, names distinct) and name graphs."""
+    out: list[DataFile] = []
+    seen: dict[str, Path] = {}
+    for given in files:
+        path = Path(given)
+        if not path.is_file():
+            raise InputError("data file not found", path=path, hint="check the path")
+        suffix = path.suffix.lower()
+        if suffix not in _TRIPLE_FORMATS and suffix not in _QUAD_FORMATS:
+            known = ", ".join(sorted({*_TRIPLE_FORMATS, *_QUAD_FORMATS}))
+            raise InputError(
+                f"unknown RDF file type {path.suffix!r}",
+                path=path,
+                hint=f"name the file with one of {known}",
+            )
+        graph = data_graph_iri(path)
+        if graph in seen:
+            raise InputError(
+                f"two data files would share the named graph {graph} (with {seen[graph]})",
+                path=path,
+                hint="rename one of them: each file becomes the graph named after its file name",
+            )
+        seen[graph] = path
+        out.append(DataFile(path.resolve(), graph))
+    return out
+
+
+def _syntax_error(exc: SyntaxError, data: DataFile) -> InputError:
+    message = " ".join(str(exc).split())[:400]
+    return InputError(
+        f"cannot read as {data.fmt.name}: {message}",
+        path=data.path,
+        line=exc.lineno,
+        column=exc.offset,
+        hint="fix the file at that place and build again; the release was left as it was",
+    )
+
+
+def load_data_file(store: ox.Store, data: DataFile) -> None:
+    """Load one user file into its own named graph (every graph of a TriG/N-Quads file too).
+
+    Users' files can hold millions of triples, so they are read by Oxigraph's streaming
+    parsers (not rdflib): syntax errors and invalid IRIs are reported with file, line and
+    column; a file without triples is refused. Literals that do not fit their datatype are
+    left to ``emkg validate`` (the shapes' ``sh:datatype`` checks).
+    """
+    target = ox.NamedNode(data.graph)
+    try:
+        if data.path.suffix.lower() in _TRIPLE_FORMATS:
+            store.bulk_load(path=data.path, format=data.fmt, to_graph=target)
+        else:
+            quads = ox.parse(path=data.path, format=data.fmt)
+            store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, target) for q in quads)
+    except SyntaxError as exc:
+        raise _syntax_error(exc, data) from exc
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read: {exc}", path=data.path) from exc
+    for _quad in store.quads_for_pattern(None, None, None, target):
+        return
+    raise InputError(
+        "the file holds no triples", path=data.path, hint="give a file with case graphs"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# the manifest and the staleness rule
+# ---------------------------------------------------------------------------------------------
+
+
+#: a file as the build found it: (modification time in ns, size in bytes)
+Stamp = tuple[int, int]
+
+
+def stamp(path: Path) -> Stamp | None:
+    """What :func:`stale_reasons` compares: the file's mtime and size (None: no such file)."""
+    try:
+        st = Path(path).stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
+@dataclass
+class Manifest:
+    """What a release's store was built from: each file as the build found it."""
+
+    started: float
+    sources: dict[str, Stamp] = field(default_factory=dict)  # project files, from its root
+    data: dict[str, Stamp] = field(default_factory=dict)  # users' files, absolute
+    graphs: dict[str, int] = field(default_factory=dict)
+    emkg: str = ""
+
+    def to_json(self) -> str:
+        body = {
+            "format": MANIFEST_FORMAT,
+            "emkg": self.emkg,
+            "started": self.started,
+            "sources": {k: list(v) for k, v in self.sources.items()},
+            "data": {k: list(v) for k, v in self.data.items()},
+            "graphs": self.graphs,
+        }
+        return json.dumps(body, indent=1) + "\n"
+
+    @classmethod
+    def read(cls, path: Path) -> Manifest:
+        def stamps(value: Any) -> dict[str, Stamp]:
+            return {str(k): (int(v[0]), int(v[1])) for k, v in dict(value).items()}
+
+        try:
+            body: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            if body.get("format") != MANIFEST_FORMAT:
+                raise ValueError(f"format {body.get('format')!r}, not {MANIFEST_FORMAT}")
+            return cls(
+                started=float(body["started"]),
+                sources=stamps(body.get("sources", {})),
+                data=stamps(body.get("data", {})),
+                graphs={str(k): int(v) for k, v in body.get("graphs", {}).items()},
+                emkg=str(body.get("emkg", "")),
+            )
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+            raise InputError(
+                f"unreadable release manifest: {exc}",
+                path=path,
+                hint="rebuild the release with emkg build",
+            ) from exc
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(path.resolve())
+
+
+def stamp_inputs(sources: Sequence[Path], data: Sequence[DataFile]) -> Manifest:
+    """The manifest's inputs, stamped as found now (call before reading them)."""
+    root = paths.project_root()
+    out = Manifest(started=time.time())
+    for p in sources:
+        found = stamp(p)
+        if found is not None:
+            out.sources[_relative(p, root)] = found
+    for d in data:
+        found = stamp(d.path)
+        if found is not None:
+            out.data[str(d.path)] = found
+    return out
+
+
+def read_manifest(release: Path | None = None) -> Manifest | None:
+    """The manifest of the release's store, or None when the release has no store."""
+    path = store_path(release) / MANIFEST
+    return Manifest.read(path) if path.is_file() else None
+
+
+def rebuild_command(release: Path | None, manifest: Manifest | None) -> str:
+    """The ``emkg build`` command that rebuilds this release from the same inputs."""
+    parts = ["emkg build"]
+    if release is not None:
+        parts.append(f"--out {release}")
+    if manifest is not None and manifest.data:
+        parts.append("--data " + " ".join(manifest.data))
+    return " ".join(parts)
+
+
+def _changed(path: Path, was: Stamp) -> str | None:
+    now = stamp(path)
+    if now is None:
+        return f"{path} was deleted"
+    return f"{path} changed" if now != was else None
+
+
+def stale_reasons(manifest: Manifest) -> list[str]:
+    """Why a release built per ``manifest`` no longer matches its sources (empty: current)."""
+    reasons: list[str] = []
+    try:
+        root: Path | None = paths.project_root()
+    except InputError:  # a release read away from any checkout: only its data files count
+        root = None
+    if root is not None:
+        for rel, was in manifest.sources.items():
+            found = _changed(root / rel, was)
+            if found:
+                reasons.append(found)
+        listed = {root / rel for rel in manifest.sources}
+        reasons += [f"{p} is new" for p in sorted(paths.kg_dir().glob("*.ttl")) if p not in listed]
+    for name, was in manifest.data.items():
+        found = _changed(Path(name), was)
+        if found:
+            reasons.append(found)
+    return reasons
+
+
+def ensure_release(release: Path | None = None, *, log: Log = _stderr) -> Path:
+    """Apply the staleness rule (module documentation) and return the store's folder."""
+    folder = release_folder(release)
+    swap.recover(folder.resolve(), log)  # a swap a crash cut short is finished (or undone)
+    try:
+        manifest = read_manifest(folder)
+        problem = None if manifest is not None else f"{folder} holds no release store"
+    except InputError as exc:  # damaged, or written by another version of emkg
+        manifest, problem = None, exc.message
+    if manifest is None:
+        if release is not None:  # a folder the user named: never built behind their back
+            raise InputError(
+                f"{problem}",
+                path=None,
+                hint=f"build it with: emkg build --out {folder} (add --data FILE ... for "
+                "your own case graphs)",
+            )
+        from emkg.build import build
+
+        log(f"{problem}: building the release first ({rebuild_command(release, None)})")
+        build(folder)
+        return store_path(folder)
+    reasons = stale_reasons(manifest)
+    if not reasons:
+        return store_path(folder)
+    more = f" (and {len(reasons) - 3} more)" if len(reasons) > 3 else ""
+    said = f"the release in {folder} is stale: {'; '.join(reasons[:3])}{more} since it was built"
+    gone = [name for name in manifest.data if not Path(name).is_file()]
+    if gone:
+        log(
+            f"warning: {said}; answering from the release as built, since it holds the only "
+            f"copy of {', '.join(gone)}. To rebuild it, give the data files again: "
+            f"{rebuild_command(release, manifest)}"
+        )
+        return store_path(folder)
+    from emkg.build import build
+
+    log(f"{said}: rebuilding it first ({rebuild_command(release, manifest)})")
+    build(folder, [Path(name) for name in manifest.data])
+    return store_path(folder)
+
+
+def open_store(release: Path | None = None, *, log: Log = _stderr) -> ox.Store:
+    """The release's store opened read-only (built first when missing; see the rule above)."""
+    location = ensure_release(release, log=log)
+    try:
+        return ox.Store.read_only(str(location))
+    except OSError as exc:
+        raise InputError(
+            f"cannot open the release's store: {exc}",
+            path=location,
+            hint=f"rebuild it with: {rebuild_command(release, read_manifest(release))}",
+        ) from exc
+
+
+# ---------------------------------------------------------------------------------------------
+# writing the store (emkg build, into its staging folder)
+# ---------------------------------------------------------------------------------------------
+
+
+def write_store(
+    location: Path,
+    nquads: bytes,
+    data: Sequence[DataFile] = (),
+    *,
+    inputs: Manifest | None = None,
+    counts: Callable[[ox.Store, dict[str, int]], dict[str, int]] | None = None,
+) -> tuple[Manifest, dict[str, int]]:
+    """Create the on-disk store at ``location``: ``nquads`` plus one graph per data file.
+
+    ``inputs``: the files stamped by :func:`stamp_inputs` before they were read (default:
+    none). Returns the manifest written into the store and ``counts(store, graphs)``
+    (computed before closing; ``graphs`` maps each named graph to its triples). The store is
+    closed when this returns, so its folder can be renamed.
+    """
+    manifest = inputs if inputs is not None else Manifest(started=time.time())
+    store = ox.Store(str(location))
+    try:
+        store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
+        for item in data:
+            load_data_file(store, item)
+        manifest.graphs = graph_counts(store)
+        extra = counts(store, manifest.graphs) if counts is not None else {}
+        store.flush()
+    finally:
+        del store  # closes the RocksDB files
+    from emkg import __version__
+
+    manifest.emkg = __version__
+    (location / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
+    return manifest, extra
+
+
+def graph_counts(store: ox.Store) -> dict[str, int]:
+    """Named graph IRI -> triples, counted in the store, in IRI order."""
+    out: dict[str, int] = {}
+    result = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    assert isinstance(result, ox.QuerySolutions)
+    for sol in result:
+        g, n = sol["g"], sol["n"]
+        if isinstance(g, ox.NamedNode) and isinstance(n, ox.Literal):
+            out[g.value] = int(n.value)
+    return dict(sorted(out.items()))

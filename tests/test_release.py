@@ -1,0 +1,271 @@
+"""The release's on-disk store: built with the release, read by query and load, users' graphs.
+
+The staleness rule (emkg.release): a missing release is built first; a stale one is answered
+from as built, with a warning that names the changed file and the command to run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections import Counter
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Dataset
+
+from emkg import build, paths, release
+from emkg.catalogue import load_catalogue
+from emkg.cli import main
+from emkg.engines import OxigraphEngine
+from emkg.engines.embedded import open_oxigraph, open_rdflib
+from emkg.errors import InputError
+from emkg.load import release_graphs
+from emkg.runner import run_query
+from emkg.synthetic import write_cohort
+
+ANNOTATION = "SELECT ?s WHERE { ?s a <http://www.w3.org/ns/oa#Annotation> }"
+PATIENT = "SELECT ?p WHERE { ?p a <https://w3id.org/emkg/ontology#Patient> }"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the project (EMKG_HOME) whose kg/ holds one curated file, li2025.ttl."""
+    root = paths.project_root()
+    copy = tmp_path / "project"
+    shutil.copytree(root / "ontology", copy / "ontology")
+    shutil.copytree(root / "queries", copy / "queries")
+    (copy / "kg").mkdir()
+    shutil.copy(root / "kg" / "li2025.ttl", copy / "kg" / "li2025.ttl")
+    monkeypatch.setenv("EMKG_HOME", str(copy))
+    return copy
+
+
+def _touch_later(path: Path, seconds: float = 5) -> None:
+    later = time.time() + seconds
+    os.utime(path, (later, later))
+
+
+def test_build_writes_the_store_with_every_graph_and_its_manifest(project: Path) -> None:
+    report = build.build()
+    store = ox.Store.read_only(str(release.store_path()))
+    assert release.graph_counts(store) == report.graphs
+    assert set(report.graphs) == {f"{build.GRAPH_BASE}ontology", f"{build.GRAPH_BASE}li2025"}
+    manifest = release.read_manifest()
+    assert manifest is not None
+    assert list(manifest.sources)[-1] == "kg/li2025.ttl"
+    assert manifest.graphs == report.graphs
+    # the files and the store hold the same graphs (blank nodes apart, as many quads)
+    from_files = ox.Store()
+    from_files.load(path=str(project / "dist" / "emkg.nq"), format=ox.RdfFormat.N_QUADS)
+    assert release.graph_counts(from_files) == report.graphs
+    ground = [q for q in store if not any(isinstance(t, ox.BlankNode) for t in q)]
+    assert ground
+    assert all(q in from_files for q in ground)
+
+
+def test_a_missing_release_is_built_first_and_said(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["query", "cq11", "--format", "tsv"]) == 0
+    err = capsys.readouterr().err
+    assert "holds no release store: building the release first" in err
+    assert (project / "dist" / "store" / release.MANIFEST).is_file()
+    assert main(["query", "cq11", "--format", "tsv"]) == 0
+    assert capsys.readouterr().err == ""  # current: opened as it is, nothing said
+
+
+def test_a_stale_release_is_rebuilt_first_and_said(project: Path) -> None:
+    build.build()
+    logged: list[str] = []
+    engine = open_oxigraph(log=logged.append)
+    assert engine.origin == str(project / "dist" / "store")
+    before = len(engine.select(ANNOTATION))
+    assert before > 0
+    assert logged == []
+    # a source edited after the build: said, rebuilt, and the answer has the edit
+    source = project / "kg" / "li2025.ttl"
+    source.write_text(
+        source.read_text(encoding="utf-8")
+        + "\n<https://w3id.org/emkg/data/li2025/extra-note> a "
+        + "<http://www.w3.org/ns/oa#Annotation> .\n",
+        encoding="utf-8",
+    )
+    _touch_later(source)
+    engine = open_oxigraph(log=logged.append)
+    assert len(engine.select(ANNOTATION)) == before + 1
+    assert len(logged) == 1
+    assert "is stale" in logged[0]
+    assert f"{source} changed" in logged[0]
+    assert "rebuilding it first (emkg build)" in logged[0]
+    logged.clear()
+    open_oxigraph(log=logged.append)
+    assert logged == []  # current again
+    # a new kg file, and a deleted one, make it stale too
+    shutil.copy(source, project / "kg" / "copy2025.ttl")
+    open_oxigraph(log=logged.append)
+    assert "copy2025.ttl is new" in logged[0]
+    assert build.GRAPH_BASE + "copy2025" in release.read_manifest().graphs  # type: ignore[union-attr]
+    (project / "kg" / "copy2025.ttl").unlink()
+    logged.clear()
+    open_oxigraph(log=logged.append)
+    assert f"{project / 'kg' / 'copy2025.ttl'} was deleted" in logged[0]
+    assert build.GRAPH_BASE + "copy2025" not in release.read_manifest().graphs  # type: ignore[union-attr]
+
+
+def test_query_and_load_take_release(project: Path, tmp_path: Path, capsys) -> None:
+    elsewhere = tmp_path / "rel"
+    # a named release that is not there is an error saying how to build it
+    assert main(["query", "cq11", "--release", str(elsewhere)]) == 2
+    assert f"build it with: emkg build --out {elsewhere}" in capsys.readouterr().err
+    assert not elsewhere.exists()
+    assert main(["build", "--out", str(elsewhere)]) == 0
+    capsys.readouterr()
+    assert not (project / "dist").exists()
+    assert main(["query", "cq11", "--format", "tsv", "--release", str(elsewhere)]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert not (project / "dist").exists()  # the default release was not touched
+    code = main(
+        ["query", "cq11", "--format", "tsv", "--release", str(elsewhere), "--engine", "rdflib"]
+    )
+    assert code == 0
+    assert capsys.readouterr().out == out
+    graphs = release_graphs(elsewhere, log=print)
+    assert {g.iri: g.triples for g in graphs} == release.read_manifest(elsewhere).graphs  # type: ignore[union-attr]
+
+
+def test_a_failed_build_keeps_the_old_release_and_its_store(project: Path) -> None:
+    build.build()
+    store_before = sorted(p.name for p in release.store_path().iterdir())
+    manifest = (release.store_path() / release.MANIFEST).read_text(encoding="utf-8")
+    (project / "kg" / "bad.ttl").write_text("@prefix ex: <urn:x#> .\nex:a ex:b .\n")
+    with pytest.raises(InputError, match=r"bad\.ttl:2"):
+        build.build()
+    assert sorted(p.name for p in release.store_path().iterdir()) == store_before
+    assert (release.store_path() / release.MANIFEST).read_text(encoding="utf-8") == manifest
+    assert not [p for p in project.iterdir() if p.name.startswith(".dist.")]
+
+
+# -- users' own graphs (--data) ------------------------------------------------------------
+
+
+def test_users_graphs_answer_exactly_as_the_curated_graph(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dataset: Dataset
+) -> None:
+    """The curated files given as --data to a project with an empty kg/: same answers."""
+    root = paths.project_root()
+    copy = tmp_path / "project"
+    shutil.copytree(root / "ontology", copy / "ontology")
+    shutil.copytree(root / "queries", copy / "queries")
+    (copy / "kg").mkdir()
+    monkeypatch.setenv("EMKG_HOME", str(copy))
+    data = sorted((root / "kg").glob("*.ttl"))
+    out = tmp_path / "rel"
+    report = build.build(out, data)
+    assert set(report.graphs) == {f"{build.GRAPH_BASE}ontology"} | {
+        f"{release.DATA_GRAPH_BASE}{p.stem}" for p in data
+    }
+    curated = OxigraphEngine.from_dataset(dataset)
+    users = open_oxigraph(out)
+    for entry in load_catalogue().entries:
+        if entry.kind != "cq":
+            continue
+        expected = run_query(entry, {}, curated)
+        assert len(expected), entry.id
+        assert Counter(run_query(entry, {}, users).rows) == Counter(expected.rows), entry.id
+    assert report.counts["patients"] == 4
+
+
+@pytest.mark.usefixtures("project")
+def test_data_files_of_every_syntax_become_one_graph_each(tmp_path: Path) -> None:
+    cohort = tmp_path / "cohort.nt"
+    write_cohort(cohort, 5, seed=3)
+    trig = tmp_path / "more.trig"
+    trig.write_text(
+        "<urn:emkg:test:s> <urn:emkg:test:p> <urn:emkg:test:o> .\n"
+        "<urn:emkg:test:g> { <urn:emkg:test:s> <urn:emkg:test:p> <urn:emkg:test:o2> . }\n",
+        encoding="utf-8",
+    )
+    jsonld = tmp_path / "extra.jsonld"
+    jsonld.write_text(json.dumps({"@id": "urn:emkg:test:x", "urn:emkg:test:p": "v"}))
+    report = build.build(None, [cohort, trig, jsonld])
+    graphs = report.graphs
+    assert graphs[f"{release.DATA_GRAPH_BASE}more"] == 2  # both graphs of the TriG file
+    assert graphs[f"{release.DATA_GRAPH_BASE}extra"] == 1
+    assert graphs[f"{release.DATA_GRAPH_BASE}cohort"] == len(
+        {line for line in cohort.read_text(encoding="utf-8").splitlines() if line.strip()}
+    )
+    assert report.counts["patients"] == 5 + 1  # li2025 has one patient
+    assert len(open_oxigraph(log=pytest.fail).select(PATIENT)) == 6
+    # a data file is a source: editing it makes the release stale, rebuilt with it
+    _touch_later(cohort)
+    logged: list[str] = []
+    open_oxigraph(log=logged.append)
+    assert f"{cohort} changed" in logged[0]
+    assert f"--data {cohort} {trig} {jsonld}" in logged[0]
+    assert len(open_oxigraph(log=pytest.fail).select(PATIENT)) == 6
+    # a data file that is gone: the release holds its only copy, so it is kept and said
+    jsonld.unlink()
+    logged.clear()
+    assert len(open_oxigraph(log=logged.append).select(PATIENT)) == 6
+    assert f"{jsonld} was deleted" in logged[0]
+    assert "answering from the release as built" in logged[0]
+
+
+@pytest.mark.usefixtures("project")
+def test_bad_data_gets_file_and_line_and_the_release_is_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["build"]) == 0
+    before = release.read_manifest()
+    bad = tmp_path / "cases.ttl"
+    bad.write_text('@prefix ex: <urn:x#> .\nex:a ex:b "ok" .\nex:a ex:b "unclosed .\n')
+    capsys.readouterr()
+    assert main(["build", "--data", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}:3:" in err  # file, line and column
+    assert "Traceback" not in err
+    assert release.read_manifest() == before
+    for wrong, message in (
+        (tmp_path / "missing.ttl", "data file not found"),
+        (tmp_path / "cases.csv", "unknown RDF file type"),
+        (tmp_path / "empty.nt", "holds no triples"),
+    ):
+        if wrong.suffix != ".ttl":
+            wrong.write_text("a,b\n" if wrong.suffix == ".csv" else "# nothing\n")
+        assert main(["build", "--data", str(wrong)]) == 2
+        assert message in capsys.readouterr().err
+    twin = tmp_path / "twin"
+    twin.mkdir()
+    (twin / "cases.ttl").write_text("")
+    good = tmp_path / "cases.nt"
+    good.write_text("<urn:emkg:test:s> <urn:emkg:test:p> <urn:emkg:test:o> .\n")
+    assert main(["build", "--data", str(good), str(twin / "cases.ttl")]) == 2
+    assert "share the named graph" in capsys.readouterr().err
+    assert release.read_manifest() == before
+
+
+@pytest.mark.usefixtures("project")
+def test_rdflib_reads_the_same_release() -> None:
+    build.build()
+    ox_engine = open_oxigraph()
+    rdf_engine = open_rdflib()
+    assert rdf_engine.origin == ox_engine.origin
+    assert len(rdf_engine.select(ANNOTATION)) == len(ox_engine.select(ANNOTATION))
+
+
+def test_an_unreadable_manifest_means_building_again(project: Path) -> None:
+    build.build()
+    manifest = release.store_path() / release.MANIFEST
+    manifest.write_text('{"format": 1, "sources": ["kg/li2025.ttl"]}', encoding="utf-8")
+    logged: list[str] = []
+    engine = open_oxigraph(log=logged.append)
+    assert "unreadable release manifest" in logged[0]
+    assert "building the release first" in logged[0]
+    assert release.read_manifest() is not None
+    assert len(engine.select(ANNOTATION)) > 0
+    assert project.is_dir()
