@@ -2,8 +2,8 @@
 
     .venv/bin/python scripts/report_benchmark.py [--sizes 250 500 1000] [--loads 3]
 
-For each size, a synthetic cohort (``emkg.synthetic``, seed 1) is written with the ontology
-as a release folder (``emkg.nq``), read through the report's one release reader
+For each size, a synthetic cohort (``emkg.synthetic``, seed 1) is built into a release
+(``emkg build --data``, with the curated graph), read through the report's one release reader
 (``emkg.htmlreport.source.open_release``), and the report is written from it. The page is then
 opened in headless Debian Chromium (Playwright, ``scripts/browser.sh``) ``--loads`` times; the
 script's own measure of its first draw (``data-render-ms``: parse the data, draw one page of
@@ -22,9 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import pyoxigraph as ox
-
-from emkg import build, synthetic
+from emkg import synthetic
+from emkg.cli import main as emkg
 from emkg.htmlreport.data import collect
 from emkg.htmlreport.page import write_report
 from emkg.htmlreport.source import open_release
@@ -41,17 +40,11 @@ CHROMIUM_ARGS = [
 
 
 def synthetic_release(folder: Path, patients: int) -> None:
-    """A release folder holding the ontology graph and a synthetic cohort, as N-Quads."""
-    folder.mkdir(parents=True)
-    cohort = folder / "cohort.nt"
+    """A release folder with a synthetic cohort added as users' data (emkg build --data)."""
+    cohort = folder.parent / f"cohort-{patients}.nt"
     synthetic.write_cohort(cohort, patients, seed=1)
-    store = ox.Store()
-    onto = build.assemble(kg=[]).serialize(format="nquads", encoding="utf-8")
-    store.load(onto, format=ox.RdfFormat.N_QUADS)
-    graph = ox.NamedNode(build.GRAPH_BASE + "synthetic")
-    store.load(path=str(cohort), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
-    store.dump(output=str(folder / "emkg.nq"), format=ox.RdfFormat.N_QUADS)
-    cohort.unlink()
+    if emkg(["build", "--data", str(cohort), "--out", str(folder)]) != 0:
+        raise SystemExit(f"emkg build --data {cohort} failed")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -699,6 +699,11 @@ class _Patient:
                 t(d, _p("causeText"), _str("progressive disease"))
             else:
                 t(d, _p("notReported"), v.member("ReportElement", "CauseOfDeathElement").nt)
+            if rng.random() < 0.8:
+                months = rng.randint(1, 48)
+                self.offset(
+                    d, last_line, months, "Month", f"{months} months after the last therapy"
+                )
             self.quote([d], "the patient died")
             return
         fu = self.event("FollowUp", "followup", "last follow-up")

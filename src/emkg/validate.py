@@ -1,9 +1,15 @@
 """Validate the curated graph (or given RDF files) against the SHACL shapes in ``shapes/``.
 
-The engine is pySHACL in its advanced mode (SHACL-AF SPARQL targets are used by a few
-shapes). What is validated is one graph: the input files plus the class hierarchy of the
-ontology and its imports (``rdf:type``, ``rdfs:subClassOf`` and ``rdfs:isDefinedBy`` triples
-only), so that ``sh:class``, ``sh:targetClass`` and the ``rdfs:subClassOf*`` paths of the
+Two engines give the same results (a parity test runs both on the curated graph and on every
+shape fixture): ``oxigraph`` (the default, :mod:`emkg.shacl_oxigraph`) compiles each constraint
+into one SPARQL query over all its focus nodes and runs it in Oxigraph, so the time grows
+linearly with the number of patients; ``pyshacl`` is the reference, pySHACL in its advanced
+mode (SHACL-AF SPARQL targets are used by a few shapes). ``auto`` takes oxigraph unless the
+shapes use a SHACL feature it does not compile (then pySHACL).
+
+What is validated is one graph: the input files plus the class hierarchy of the ontology
+and its imports (``rdf:type``, ``rdfs:subClassOf`` and ``rdfs:isDefinedBy`` triples only),
+so that ``sh:class``, ``sh:targetClass`` and the ``rdfs:subClassOf*`` paths of the
 shapes see the hierarchy. Labels, definitions and mappings of the ontology play no part in
 validation and are left out: the shapes' SPARQL scans then read the curated literals only.
 
@@ -25,7 +31,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyshacl
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 from rdflib.plugins.sparql.algebra import translateQuery
@@ -40,6 +45,9 @@ from emkg.rdfio import parse_into, read_graph
 
 EMKG = Namespace("https://w3id.org/emkg/ontology#")
 EMKGSH = Namespace("https://w3id.org/emkg/shapes#")
+
+#: the validation engines (see the module docstring)
+ENGINES: tuple[str, ...] = ("auto", "oxigraph", "pyshacl")
 
 #: severities, most serious first
 SEVERITIES: tuple[URIRef, ...] = (SH.Violation, SH.Warning, SH.Info)
@@ -97,6 +105,7 @@ class Validation:
     report: Graph
     results: list[ValidationResult]
     seconds: float
+    engine: str = "pyshacl"
 
     def count(self, severity: URIRef) -> int:
         return sum(1 for r in self.results if r.severity == severity)
@@ -306,6 +315,8 @@ def _result_order(r: ValidationResult) -> tuple[int, str, str, str, str]:
 
 def run_shacl(data: Graph, shapes: Graph) -> Graph:
     """Validate ``data`` in place with pySHACL; return the report graph."""
+    import pyshacl
+
     with prepared_queries():
         try:
             _conforms, report, _text = pyshacl.validate(
@@ -330,10 +341,47 @@ def run_shacl(data: Graph, shapes: Graph) -> Graph:
     return report
 
 
+def run_oxigraph(data: Graph, shapes: Graph) -> Graph:
+    """Validate ``data`` with the SPARQL-compiled shapes in Oxigraph; return the report graph.
+
+    Raises :class:`~emkg.shacl_oxigraph.UnsupportedShapes` for shapes it does not compile.
+    """
+    from emkg import shacl_oxigraph
+
+    plan = shacl_oxigraph.Plan(shapes)
+    rows = plan.run(shacl_oxigraph.store_from_graph(data))
+    return shacl_oxigraph.report_graph(rows, shapes)
+
+
+def _run_engine(data: Graph, shapes: Graph, engine: str) -> tuple[Graph, str]:
+    if engine not in ENGINES:
+        raise InputError(
+            f"unknown validation engine {engine!r}", hint="one of " + ", ".join(ENGINES)
+        )
+    if engine in ("auto", "oxigraph"):
+        from emkg.shacl_oxigraph import UnsupportedShapes
+
+        try:
+            return run_oxigraph(data, shapes), "oxigraph"
+        except UnsupportedShapes as exc:
+            if engine == "oxigraph":
+                raise InputError(
+                    f"the oxigraph engine cannot run these shapes: {exc}",
+                    hint="use --engine pyshacl (or auto) for these shapes",
+                ) from exc
+        except (SyntaxError, ValueError, OSError) as exc:
+            raise InputError(
+                f"the shapes cannot be used: {' '.join(str(exc).split())[:400]}",
+                hint="check the SPARQL of the shapes (sh:select) and the shapes files",
+            ) from exc
+    return run_shacl(data, shapes), "pyshacl"
+
+
 def validate(
     sources: Sequence[SourceFile],
     shapes: Graph | None = None,
     ontology: Graph | None = None,
+    engine: str = "auto",
 ) -> Validation:
     """Validate the sources together with the ontology's class hierarchy."""
     shapes_graph = shapes if shapes is not None else read_shapes()
@@ -346,7 +394,7 @@ def validate(
             if prefix:
                 data.bind(prefix, namespace, override=False)
     started = time.perf_counter()
-    report = run_shacl(data, shapes_graph)
+    report, used = _run_engine(data, shapes_graph, engine)
     seconds = time.perf_counter() - started
     return Validation(
         sources=list(sources),
@@ -356,12 +404,14 @@ def validate(
         report=report,
         results=parse_results(report, shapes_graph),
         seconds=seconds,
+        engine=used,
     )
 
 
 def validate_files(
     files: Sequence[Path] | None = None,
     shape_files: Sequence[Path] | None = None,
+    engine: str = "auto",
     dataset: Dataset | None = None,
 ) -> Validation:
     """Validate the given files, or the curated graph (``kg/``) when none are given.
@@ -370,6 +420,53 @@ def validate_files(
     parse per run for ``emkg all``)."""
     shapes = read_shapes(shape_files)
     if files:
-        return validate(read_sources(files), shapes, ontology_graph())
+        return validate(read_sources(files), shapes, ontology_graph(), engine)
     sources, ontology = project_inputs(dataset)
-    return validate(sources, shapes, ontology)
+    return validate(sources, shapes, ontology, engine)
+
+
+@dataclass(frozen=True)
+class CohortTiming:
+    """What validating one N-Triples cohort file with the oxigraph engine took."""
+
+    triples: int
+    load_seconds: float
+    check_seconds: float
+    counts: dict[str, int]
+
+    @property
+    def seconds(self) -> float:
+        return self.load_seconds + self.check_seconds
+
+
+def time_cohort(path: Path, shape_files: Sequence[Path] | None = None) -> CohortTiming:
+    """Validate an N-Triples file (a synthetic cohort) as ``emkg validate`` does, with the
+    oxigraph engine, reading it straight into the store (no rdflib graph): for benchmarks.
+
+    The load time covers the ontology's class hierarchy and the file; the check time, the
+    compiled shapes and the results. Counts are per severity (Violation, Warning, Info).
+    """
+    import pyoxigraph as ox
+
+    from emkg import shacl_oxigraph
+
+    shapes = read_shapes(shape_files)
+    plan = shacl_oxigraph.Plan(shapes)
+    started = time.perf_counter()
+    store = shacl_oxigraph.store_from_graph(hierarchy(ontology_graph()))
+    try:
+        store.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES)
+    except (SyntaxError, OSError) as exc:
+        raise InputError(f"cannot read {path}: {exc}", path=Path(path)) from exc
+    loaded = time.perf_counter()
+    rows = plan.run(store)
+    checked = time.perf_counter()
+    counts = {_short(s): 0 for s in SEVERITIES}
+    for row in rows:
+        severity = shapes.value(row.shape, SH.severity) or SH.Violation
+        counts[_short(severity)] = counts.get(_short(severity), 0) + 1
+    return CohortTiming(len(store), loaded - started, checked - loaded, counts)
+
+
+def _short(iri: Node) -> str:
+    return str(iri).rsplit("#", 1)[-1]

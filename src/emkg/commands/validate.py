@@ -9,7 +9,7 @@ from typing import Any
 
 from emkg.rdfio import atomic_write_text
 from emkg.report import FORMATS, ReportBuilder
-from emkg.validate import validate_files
+from emkg.validate import ENGINES, validate_files
 
 
 def register(sub: Any) -> None:
@@ -57,11 +57,21 @@ def register(sub: Any) -> None:
         metavar="FILE",
         help="write the report to FILE (atomically) instead of standard output",
     )
+    p.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="auto",
+        help=(
+            "auto (default): oxigraph, or pyshacl where the shapes use a SHACL feature oxigraph "
+            "does not compile; oxigraph: the shapes compiled to SPARQL, linear in the number of "
+            "patients; pyshacl: the reference engine (same results, slower on big graphs)"
+        ),
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    validation = validate_files(args.files or None, args.shapes)
+    validation = validate_files(args.files or None, args.shapes, args.engine)
     text = ReportBuilder(validation).render(args.format)
     if args.output is not None:
         atomic_write_text(args.output, text)
