@@ -286,6 +286,27 @@ def test_a_chosen_therapy_changes_the_cq1_view(browser_page, curated_page: Path)
     assert page.locator("#evidence-body .ev-quote").count() >= 1
 
 
+@pytest.mark.browser
+def test_an_event_placed_within_a_period_is_drawn_over_it(browser_page, curated_page: Path) -> None:
+    page = open_report(browser_page, curated_page)
+    # Liu 2024: the CRS after CAR-T is placed not before the CAR-T infusion (e05) and before
+    # the transplant (e14), with no more said about its time; it is drawn over that span,
+    # above the lane, not at its listing position
+    crs = DATA + "liu2024/case1/t12-crs"
+    lane = page.locator(f'svg.lane[data-patient="{DATA}liu2024/case1/patient"]')
+    mark = lane.locator(f'.mark[data-event="{crs}"]')
+    assert mark.count() == 1
+    cart = lane.locator(f'.mark[data-event="{DATA}liu2024/case1/e05-auto-cd19-cart"]')
+    hsct = lane.locator(f'.mark[data-event="{DATA}liu2024/case1/e14-hsct"]')
+    x = mark.bounding_box()
+    assert cart.bounding_box()["x"] <= x["x"] + x["width"] / 2 <= hsct.bounding_box()["x"]
+    bar = cart.bounding_box()
+    assert x["y"] + x["height"] / 2 < bar["y"] + bar["height"] / 2 - 10  # above the lane
+    assert lane.locator(".placed-span").count() >= 1
+    mark.click()
+    assert "not before" in page.locator("#evidence-body").inner_text()
+
+
 # ---------------------------------------------------------------------------------------------
 # at scale: a 1,000-patient synthetic release
 # ---------------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ TIMELINE_VIEWS: tuple[str, ...] = (
     "site-groups",
     "method-groups",
     "time-offsets",
+    "placements",
     "evidence",
 )
 #: the cohort views' competency questions, run with their default parameters
