@@ -98,6 +98,7 @@ NEEDED = (
     "evidence",
     "term-mappings",
     "ontology-resources",
+    "placements",
 )
 
 
@@ -179,6 +180,7 @@ def read_chunk(
         ("therapy-line-intents", "line", of("therapy-lines", "line")),
         ("em-finding-methods", "finding", findings),
         ("outcome-sites", "event", of("outcomes", "event")),
+        ("placements", "event", list(tables.events)),
         ("evidence", "node", findings),
     ):
         for r in run(name, key, iris):
@@ -289,6 +291,11 @@ class Builder:
             amount = f"{qual}{approx}{value}{upper} {unit} " if value is not None else ""
             said = f" (source: '{off['offsetText']}')" if off["offsetText"] else ""
             parts.append(f"{amount}from '{anchor_name}'{said}")
+        for placed in self.t.by_key["placements"].get(event, []):
+            other = self.t.events.get(str(placed["other"]))
+            other_name = (other or {}).get("eventLabel") or compact(str(placed["other"]))
+            how = placed["relationLabel"] or compact(str(placed["relation"]))
+            parts.append(f"placed by the source: {how} '{other_name}'")
         return "; ".join(parts)
 
     def onset(self, event: str, patient: Row) -> Any:
