@@ -9,6 +9,7 @@ canonical form (``"P1100M"^^xsd:duration`` reads back as ``"P91Y8M"``), which is
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
@@ -49,6 +50,8 @@ def _node(node: Node | None, graph: Graph) -> str:
         return ""
     if isinstance(node, Literal):
         value = node.value if node.value is not None else str(node)
+        if isinstance(value, Decimal):  # 0.20 and 0.2 are one xsd:decimal value
+            value = value.normalize()
         return f"{value!r}^^{node.datatype}@{node.language}"
     if isinstance(node, BNode) and (node, None, None) in graph:
         # a path or a shape of the shapes graph: compare its structure
