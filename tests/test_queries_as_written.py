@@ -103,7 +103,8 @@ def test_a_saved_query_sent_as_it_stands_gives_the_default_answer(
     got = _as_written(server, path)
     assert got.columns == expected.columns
     assert sorted(map(repr, got.rows)) == sorted(map(repr, expected.rows))
-    assert got == expected  # same order too: every saved query has an ORDER BY
+    if "ORDER BY" in entry.text:  # same order too where the query fixes one (the export
+        assert got == expected  # tables leave it out: their row order is the store's)
 
 
 def _entries_with_defaults() -> list[QueryEntry]:

@@ -199,7 +199,8 @@ def test_csv_and_tsv_output(capsys: pytest.CaptureFixture[str]) -> None:
     lines = out.splitlines()
     assert lines[0].split("\t") == [f"?{c}" for c in entry.columns]
     assert all(len(line.split("\t")) == len(entry.columns) for line in lines)
-    assert '"37"^^<http://www.w3.org/2001/XMLSchema#integer>' in out
+    # Johns case one's follow-up (j1:e37-followup) is listed 38th since the spinal-canal finding
+    assert '"38"^^<http://www.w3.org/2001/XMLSchema#integer>' in out
     assert "<https://doi.org/10.3389/fimmu.2024.1423487>" in out
 
 
@@ -250,7 +251,7 @@ def test_a_unique_prefix_is_enough(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["query", "cq1"], "matches 6 queries: cq10-"),
+        (["query", "cq1"], "matches 7 queries: cq10-"),
         (["query", "cq0"], "matches 9 queries"),
         (["query", "cq99"], "no saved query 'cq99'"),
         (["query", "cq01", "--param", "drug=blinatumomab"], "has no parameter 'drug'"),
