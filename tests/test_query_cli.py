@@ -720,7 +720,7 @@ VIRTUOSO_DEVIATIONS = {
         pytest.param(
             entry,
             id=entry.id,
-            marks=[pytest.mark.xfail(strict=False, reason=VIRTUOSO_DEVIATIONS[entry.id])]
+            marks=[pytest.mark.xfail(strict=True, reason=VIRTUOSO_DEVIATIONS[entry.id])]
             if entry.id in VIRTUOSO_DEVIATIONS
             else [],
         )

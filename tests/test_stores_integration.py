@@ -342,7 +342,7 @@ def _cq_cases() -> list[object]:
         short = path.stem.split("-")[0]
         for server in SERVERS:
             reason = VIRTUOSO_DEVIATIONS.get(short) if server == "virtuoso" else None
-            marks = [pytest.mark.xfail(strict=False, reason=reason)] if reason else []
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
             cases.append(pytest.param(path, server, id=f"{short}-{server}", marks=marks))
     return cases
 
