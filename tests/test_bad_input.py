@@ -137,6 +137,10 @@ def test_bad_input(
         monkeypatch.setenv("EMKG_HOME", str(project))
         args = ["build", "--out", str(project / "dist")]
         leftovers.append(project / "dist")
+    elif case.how == "data":
+        out = tmp_path / "dist"
+        args = ["build", "--out", str(out), "--data", str(fixture)]
+        leftovers.append(out)
     elif case.how == "unreadable":
         copy = tmp_path / case.file
         shutil.copy(fixture, copy)
