@@ -15,28 +15,19 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import headless_chromium  # scripts/: the launcher shared with the browser tests
+
 from emkg import synthetic
 from emkg.cli import main as emkg
 from emkg.htmlreport.data import collect
 from emkg.htmlreport.page import write_report
 from emkg.htmlreport.source import open_release
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 
 def synthetic_release(folder: Path, patients: int) -> None:
@@ -52,10 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[250, 500, 1000])
     ap.add_argument("--loads", type=int, default=3)
     args = ap.parse_args(argv)
-    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+    headless_chromium.ensure_chromium()
     from playwright.sync_api import sync_playwright
 
-    chromium = os.environ.get("EMKG_CHROMIUM", "/usr/bin/chromium")
     rows = []
     with tempfile.TemporaryDirectory(prefix="emkg-report-bench-") as tmp, sync_playwright() as pw:
         for n in args.sizes:
@@ -68,13 +58,8 @@ def main(argv: list[str] | None = None) -> int:
             build_s = time.perf_counter() - t0
             renders, readies = [], []
             for i in range(args.loads):
-                ctx = pw.chromium.launch_persistent_context(
-                    str(Path(tmp) / f"profile-{n}-{i}"),
-                    executable_path=chromium,
-                    headless=True,
-                    args=CHROMIUM_ARGS,
-                    viewport={"width": 1400, "height": 1000},
-                    timeout=120_000,
+                ctx = headless_chromium.launch(
+                    pw, Path(tmp) / f"profile-{n}-{i}", viewport={"width": 1400, "height": 1000}
                 )
                 page = ctx.pages[0] if ctx.pages else ctx.new_page()
                 errors: list[str] = []

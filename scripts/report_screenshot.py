@@ -12,22 +12,13 @@ top of the page. Fails when the page logs an error or makes any request but its 
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+import headless_chromium  # scripts/: the launcher shared with the browser tests
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,10 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--height", type=int, default=1100)
     args = parser.parse_args(argv)
 
-    chromium = Path(os.environ.get("EMKG_CHROMIUM", "/usr/bin/chromium"))
-    if not os.access(chromium, os.X_OK):
-        subprocess.run(["bash", str(ROOT / "scripts" / "browser.sh")], check=True)
-    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+    headless_chromium.ensure_chromium()
     from playwright.sync_api import sync_playwright
 
     from emkg.cli import main as emkg
@@ -53,13 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         if emkg(["report", "--release", str(release), "--out", str(page_file)]) != 0:
             return 1
         with sync_playwright() as pw:
-            ctx = pw.chromium.launch_persistent_context(
-                str(Path(tmp) / "profile"),
-                executable_path=str(chromium),
-                headless=True,
-                args=CHROMIUM_ARGS,
-                viewport={"width": args.width, "height": args.height},
-                timeout=120_000,
+            ctx = headless_chromium.launch(
+                pw, Path(tmp) / "profile", viewport={"width": args.width, "height": args.height}
             )
             errors: list[str] = []
             requests: list[str] = []

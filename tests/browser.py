@@ -15,34 +15,33 @@ test that still cannot get a browser fails: it is never skipped, since Chromium 
 
 from __future__ import annotations
 
-import os
-import subprocess
+import importlib.util
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-CHROMIUM_ARGS: tuple[str, ...] = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-)
-"""Command-line flags of every launch: headless, no GPU, no background traffic of its own."""
 
-LAUNCH_TIMEOUT_MS = 120_000  # a shared, loaded machine can take long to start Chromium
+def _load_launcher() -> ModuleType:
+    """scripts/headless_chromium.py: the flags and launcher shared with the report scripts."""
+    path = ROOT / "scripts" / "headless_chromium.py"
+    spec = importlib.util.spec_from_file_location("emkg_headless_chromium", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def chromium_path() -> Path:
-    return Path(os.environ.get("EMKG_CHROMIUM", "/usr/bin/chromium"))
+headless = _load_launcher()
+CHROMIUM_ARGS: tuple[str, ...] = headless.CHROMIUM_ARGS
+chromium_path = headless.chromium_path
 
 
 @dataclass
@@ -80,29 +79,13 @@ class BrowserPage:
     context: object
 
 
-def _ensure_chromium() -> Path:
-    exe = chromium_path()
-    if not os.access(exe, os.X_OK):
-        res = subprocess.run(
-            ["bash", str(ROOT / "scripts" / "browser.sh")],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=1800,
-        )
-        if res.returncode != 0 or not os.access(exe, os.X_OK):
-            pytest.fail(
-                f"Chromium is missing at {exe} and scripts/browser.sh could not install it "
-                f"(exit {res.returncode}): {res.stderr[-2000:]}"
-            )
-    return exe
-
-
 @pytest.fixture(scope="session")
 def chromium_executable() -> Path:
     """Debian's Chromium, installed by scripts/browser.sh when missing."""
-    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-    return _ensure_chromium()
+    try:
+        return headless.ensure_chromium()  # type: ignore[no-any-return]
+    except headless.ChromiumMissing as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")
@@ -123,13 +106,8 @@ def open_browser(
         def launch(**context_options: object) -> BrowserPage:
             profile = stack.enter_context(tempfile.TemporaryDirectory(prefix="emkg-chromium-"))
             context_options.setdefault("viewport", {"width": 1280, "height": 900})
-            ctx = playwright_driver.chromium.launch_persistent_context(  # type: ignore[attr-defined]
-                profile,
-                executable_path=str(chromium_executable),
-                headless=True,
-                args=list(CHROMIUM_ARGS),
-                timeout=LAUNCH_TIMEOUT_MS,
-                **context_options,
+            ctx = headless.launch(
+                playwright_driver, profile, chromium_executable, **context_options
             )
             stack.callback(ctx.close)
             log = BrowserLog()

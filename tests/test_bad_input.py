@@ -1,8 +1,9 @@
 """The bad-input corpus: every bad input and environment fault gets its exit code and message.
 
 Each line of ``tests/fixtures/bad/cases.tsv`` names a fixture, how a user gives it to emkg,
-the exit status expected (2 bad input, 4 remote) and a fragment the message must hold (the
-file, line and column where there is one). No case may print a Python traceback, and a case
+the exit status expected (2 bad input, 4 remote, 1 for data that reads well but breaks a shape)
+and a fragment the message must hold (the file, line and column where there is one; for a
+shape, in the validation report). No case may print a Python traceback, and a case
 that is refused leaves nothing behind (no release folder, no report).
 """
 
@@ -126,7 +127,7 @@ def test_bad_input(
     fixture = BAD / case.file
     leftovers: list[Path] = []
     without_override = False
-    if case.how == "validate":
+    if case.how in ("validate", "violation"):
         args = ["validate", str(fixture)]
     elif case.how == "shapes":
         args = ["validate", str(BAD / "unreadable.ttl"), "--shapes", str(fixture)]
@@ -136,6 +137,10 @@ def test_bad_input(
         monkeypatch.setenv("EMKG_HOME", str(project))
         args = ["build", "--out", str(project / "dist")]
         leftovers.append(project / "dist")
+    elif case.how == "data":
+        out = tmp_path / "dist"
+        args = ["build", "--out", str(out), "--data", str(fixture)]
+        leftovers.append(out)
     elif case.how == "unreadable":
         copy = tmp_path / case.file
         shutil.copy(fixture, copy)
@@ -171,16 +176,21 @@ def test_bad_input(
     else:  # pragma: no cover - a typo in cases.tsv
         pytest.fail(f"unknown way of giving the input: {case.how}")
 
+    out = ""
     if without_override:
         code, err = _run_without_override(args, tmp_path)
     else:
         capsys.readouterr()
         code = main(args)
-        err = capsys.readouterr().err
+        out, err = capsys.readouterr()
     assert code == case.exit, err
-    assert case.fragment in err, err
     assert "Traceback" not in _without_test_server_noise(err)
-    assert "what to do:" in err, "every refusal says what to do"
+    if case.how == "violation":  # read in full, judged by the shapes: the report says it
+        assert case.fragment in out, out
+        assert "does not conform" in out
+    else:
+        assert case.fragment in err, err
+        assert "what to do:" in err, "every refusal says what to do"
     for path in leftovers:
         assert not path.exists(), f"{path} was written although the command failed"
 

@@ -28,6 +28,9 @@ import tempfile
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import partial
+from itertools import count as counter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -147,8 +150,11 @@ def quiet_rdflib() -> Iterator[None]:
 # ---------------------------------------------------------------------------
 
 
-def read_input_bytes(path: Path) -> bytes:
-    """The bytes of an input file; InputError for a missing path, a folder, no permission."""
+def read_input_bytes(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of an input file; InputError for a missing path, a folder, no permission.
+
+    ``limit``: read at most that many bytes (the file is empty only if fewer came back).
+    """
     if path.is_dir():
         raise InputError(
             "is a folder, not an RDF file",
@@ -158,7 +164,11 @@ def read_input_bytes(path: Path) -> bytes:
     if not path.exists():
         raise InputError("no such file", path=path, hint="check the path")
     try:
-        data = path.read_bytes()
+        if limit is None:
+            data = path.read_bytes()
+        else:
+            with path.open("rb") as fh:
+                data = fh.read(limit)
     except PermissionError as exc:
         raise InputError(
             "cannot read the file: permission denied (this is not a syntax problem)",
@@ -171,7 +181,7 @@ def read_input_bytes(path: Path) -> bytes:
             path=path,
             hint="check the file and the disk it is on",
         ) from exc
-    if not data.strip():
+    if not data.strip() and (limit is None or len(data) < limit):
         raise InputError(
             "the file is empty",
             path=path,
@@ -433,31 +443,35 @@ _XSD = str(XSD)
 _NOT_CHECKED = {str(XSD.string), str(XSD.anyURI)}
 
 
+#: bytes of a file :func:`check_file` reads before parsing it from disk (emptiness, access)
+_HEAD = 1 << 16
+
+
 def check_file(path: Path) -> int:
     """Every check of :func:`read_file`, without building an rdflib graph; the triple count.
 
-    For large inputs that go straight into a store (``emkg build --data``): Oxigraph's strict
-    parser checks the syntax and the IRIs, and each distinct typed literal of an XSD datatype
-    is checked once. JSON-LD is read by :func:`read_file`.
+    For large inputs that go straight into a store (``emkg build --data``): the file is
+    streamed from disk through Oxigraph's strict parser (syntax, IRIs, UTF-8), and each
+    distinct typed literal of an XSD datatype is checked once; memory does not grow with the
+    file. Only when the file is refused is its text read, to say where and what. JSON-LD and
+    RDF/XML are read by :func:`read_file`.
     """
     path = Path(path)
-    data = read_input_bytes(path)
+    read_input_bytes(path, limit=_HEAD)  # a folder, missing, unreadable, empty: said so
     fmt = rdf_format(path)
     strict = _STRICT.get(fmt)
-    if strict is None:
+    if strict is None or fmt == "xml":
         return len(read_file(path))
-    text = decode_utf8(path, data) if fmt != "xml" else data.decode("utf-8", "replace")
-    count = 0
     seen: set[tuple[str, str]] = set()
     bad: list[Literal] = []
     try:
         with quiet_rdflib():
-            count = _check_quads(ox.parse(data, format=strict), seen, bad)
+            count = _check_quads(ox.parse(path=path, format=strict), seen, bad)
     except SyntaxError as exc:
-        raise _syntax_error(path, fmt, text, exc) from exc
+        raise _syntax_error(path, fmt, decode_utf8(path, read_input_bytes(path)), exc) from exc
     if bad:
         with quiet_rdflib():
-            raise _ill_typed_error(path, bad, text)
+            raise _ill_typed_error(path, bad, decode_utf8(path, read_input_bytes(path)))
     if count == 0:
         raise InputError(
             "the file holds no triples (only prefixes, comments or empty graphs)",
@@ -467,20 +481,27 @@ def check_file(path: Path) -> int:
     return count
 
 
+_is_literal = partial(type.__instancecheck__, ox.Literal)
+_first = itemgetter(0)
+_object = attrgetter("object")
+
+
 def _check_quads(quads: Iterable[ox.Quad], seen: set[tuple[str, str]], bad: list[Literal]) -> int:
-    count = 0
-    for quad in quads:
-        count += 1
-        value = quad.object
-        if isinstance(value, ox.Literal):
-            datatype = value.datatype.value
-            if datatype.startswith(_XSD) and datatype not in _NOT_CHECKED:
-                key = (value.value, datatype)
-                if key not in seen:
-                    seen.add(key)
-                    if ill_typed(value.value, URIRef(datatype)):
-                        bad.append(Literal(value.value, datatype=URIRef(datatype), normalize=False))
-    return count
+    """Check the typed literals among ``quads``; the number of quads.
+
+    Counting and picking the literals out run in C (itertools), so Python code runs once
+    per literal, not once per quad.
+    """
+    tally = counter()
+    for value in filter(_is_literal, map(_object, map(_first, zip(quads, tally, strict=False)))):
+        datatype = value.datatype.value
+        if datatype.startswith(_XSD) and datatype not in _NOT_CHECKED:
+            key = (value.value, datatype)
+            if key not in seen:
+                seen.add(key)
+                if ill_typed(value.value, URIRef(datatype)):
+                    bad.append(Literal(value.value, datatype=URIRef(datatype), normalize=False))
+    return next(tally)
 
 
 def parse_into(graph: Graph, path: Path) -> None:

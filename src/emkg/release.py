@@ -148,15 +148,19 @@ def _syntax_error(exc: SyntaxError, data: DataFile) -> InputError:
 def load_data_file(store: ox.Store, data: DataFile) -> None:
     """Load one user file into its own named graph (every graph of a TriG/N-Quads file too).
 
-    Users' files can hold millions of triples, so they are read by Oxigraph's streaming
-    parsers (not rdflib): syntax errors and invalid IRIs are reported with file, line and
-    column; a file without triples is refused. Literals that do not fit their datatype are
-    left to ``emkg validate`` (the shapes' ``sh:datatype`` checks).
+    Users' files can hold millions of triples, so they are first checked by the project's
+    one reader, streaming (:func:`emkg.rdfio.check_file`: syntax, IRIs, UTF-8, ill-typed
+    literals, no triples; file, line and column; no rdflib graph), then bulk-loaded by
+    Oxigraph without repeating the IRI checks. The caller loads into a staging store, so a
+    refused file leaves the previous release as it was.
     """
+    from emkg.rdfio import check_file
+
+    check_file(data.path)
     target = ox.NamedNode(data.graph)
     try:
         if data.path.suffix.lower() in _TRIPLE_FORMATS:
-            store.bulk_load(path=data.path, format=data.fmt, to_graph=target)
+            store.bulk_load(path=data.path, format=data.fmt, to_graph=target, lenient=True)
         else:
             quads = ox.parse(path=data.path, format=data.fmt)
             store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, target) for q in quads)

@@ -91,7 +91,11 @@ def choose_port(host: str, port: int) -> int:
 
 
 def release_file(dist: Path | None, out: Out) -> Path:
+    """The release's N-Quads file (``--dist``), after a swap a crash cut short is recovered."""
+    from emkg import swap
+
     folder = Path(dist) if dist is not None else paths.default_dist()
+    swap.recover(folder.resolve(), out)
     nq = folder / RELEASE_FILE
     if not nq.is_file():
         out(f"{nq} is missing: building the release first")
