@@ -695,19 +695,8 @@ def assert_same_answer(entry: Any, got: Any, expected: Any) -> None:
         assert got == expected
 
 
-_AFTER = (
-    "the partial-order 'after' block (issue 12: FILTER NOT EXISTS over rdfs:subPropertyOf "
-    "emkg:placedRelativeTo inside a UNION, arithmetic BIND): Virtuoso 7.2 answers with other "
-    "rows; to be rewritten portably"
-)
-
 #: saved queries Virtuoso 7.2 answers differently (an entry goes once it passes)
 VIRTUOSO_DEVIATIONS = {
-    "cq01-em-sites-after-therapy": _AFTER,
-    "cq02-em-sites-after-therapy-class": _AFTER,
-    "cq08-relapse-after-therapy": _AFTER,
-    "cq13-site-by-prior-agent": _AFTER,
-    "cq16-em-relapse-cd19-status": _AFTER,
     "cq15-missing-recommended-elements": "CQ15 rewritten to list every recommended element of "
     "shapes/completeness.ttl: Virtuoso 7.2 answers with different rows (not yet diagnosed)",
 }

@@ -329,10 +329,6 @@ def _entry(path: Path) -> QueryEntry:
 VIRTUOSO_DEVIATIONS: dict[str, str] = {
     "cq15": "CQ15 rewritten to list every recommended element of shapes/completeness.ttl: "
     "Virtuoso 7.2 answers with different rows (not yet diagnosed)",
-    **dict.fromkeys(
-        ("cq01", "cq02", "cq08", "cq13", "cq16"),
-        "the partial-order 'after' block (issue 12): Virtuoso 7.2 answers with other rows",
-    ),
 }
 
 

@@ -16,6 +16,11 @@ patient, and written with protobuf's JSON printer. What goes where (README, "Phe
   ``evidence``. Its place in the timeline and the time the source gives (offset from an
   anchor event, in the source's words) are in a note of ``metaData.externalReferences``
   naming the finding (the Phenopackets tools' JSON Schema refuses a feature description).
+* ``biosamples``: the blasts of each finding, relapse or diagnosis whose immunophenotype or
+  lineage the source gives (id = the event's IRI): site as ``sampledTissue``, the blast
+  lineage as ``histologicalDiagnosis``, one ``measurements`` entry per antigen (``assay`` the
+  antigen, ``value`` positive/negative/dim/partial, ``procedure`` the method), the lineage
+  switch and the event's place in the timeline in ``description``.
 * ``medicalActions``: per therapy line in timeline order, one ``therapeuticRegimen`` action
   naming the line (its IRI and label) with its intent, response and adverse events, followed
   by one action per component: a ``procedure`` for transplants, radiotherapy and care
@@ -99,6 +104,8 @@ NEEDED = (
     "term-mappings",
     "ontology-resources",
     "placements",
+    "antigen-expressions",
+    "blast-lineages",
 )
 
 
@@ -170,6 +177,9 @@ def read_chunk(
             tables.by_patient[str(r["patient"])][name].append(r)
     for r in run("therapy-components", "patient", ids):
         tables.by_key["components"][str(r["line"])].append(r)
+    for name in ("antigen-expressions", "blast-lineages"):
+        for r in run(name, "patient", ids):
+            tables.by_key[name][str(r["event"])].append(r)
 
     def of(name: str, column: str) -> list[str]:
         return [str(r[column]) for mine in tables.by_patient.values() for r in mine[name]]
@@ -347,6 +357,7 @@ class Builder:
 
         for finding in sorted(mine.get("em-findings", []), key=_seq):
             self._finding(packet, finding, patient)
+        self._biosamples(packet, iri, mine)
 
         outcomes_by_line: dict[str, list[Row]] = defaultdict(list)
         for out in mine.get("outcomes", []):
@@ -436,6 +447,71 @@ class Builder:
         if onset is not None:
             feature.onset.CopyFrom(onset)
         feature.evidence.extend(self.evidence(node))
+
+    def _biosamples(self, packet: Any, patient: str, mine: dict[str, list[Row]]) -> None:
+        """The blasts of each finding, relapse or diagnosis whose immunophenotype is given.
+
+        One biosample per such event (id = the event's IRI): the UBERON site as the sampled
+        tissue when the event names one site, the blast lineage as the histological
+        diagnosis, one measurement per antigen (assay = the antigen, value = positive,
+        negative, dim or partial, procedure = the method), and the lineage switch the source
+        states, with the event's place in the timeline, as the description.
+        """
+        expressions = self.t.by_key["antigen-expressions"]
+        lineages = self.t.by_key["blast-lineages"]
+        sites: dict[str, list[Row]] = defaultdict(list)
+        for finding in mine.get("em-findings", []):
+            if finding["site"]:
+                sites[str(finding["finding"])].append(finding)
+        for out in mine.get("outcomes", []):
+            sites[str(out["event"])].extend(
+                self.t.by_key["outcome-sites"].get(str(out["event"]), [])
+            )
+        typed = [e for e in self.t.events.values() if str(e["patient"]) == patient]
+        typed = [e for e in typed if str(e["event"]) in expressions or str(e["event"]) in lineages]
+        done: set[str] = set()
+        for event_row in sorted(typed, key=_seq):
+            event = str(event_row["event"])
+            if event in done:
+                continue
+            done.add(event)
+            sample = packet.biosamples.add(id=event, individual_id=patient)
+            where = {str(s["site"]): s for s in sites.get(event, [])}
+            if len(where) == 1:
+                (site,) = where.values()
+                sample.sampled_tissue.CopyFrom(self.term(site["site"], site["siteLabel"], ()))
+            words = [f"blasts of '{event_row['eventLabel'] or compact(event)}'"]
+            for lineage in lineages.get(event, [])[:1]:
+                if lineage["blastLineage"]:
+                    sample.histological_diagnosis.CopyFrom(
+                        self.term(
+                            lineage["blastLineage"], lineage["blastLineageLabel"], OTHER_PREFIXES
+                        )
+                    )
+                switched = lineage["lineageSwitch"]
+                if switched == "true":
+                    words.append(
+                        "lineage switch: the source says the leukemia changed lineage here "
+                        "(the new lineage is the histological diagnosis)"
+                    )
+                elif switched == "false":
+                    words.append("no lineage switch: the source says the lineage was unchanged")
+            for r in sorted(expressions.get(event, []), key=lambda r: str(r["antigen"])):
+                if not r["antigen"]:
+                    continue
+                measurement = sample.measurements.add(
+                    assay=self.term(r["antigen"], r["antigenLabel"], OTHER_PREFIXES)
+                )
+                if r["level"]:
+                    measurement.value.ontology_class.CopyFrom(
+                        self.term(r["level"], r["levelLabel"], OTHER_PREFIXES)
+                    )
+                if r["method"]:
+                    measurement.procedure.code.CopyFrom(
+                        self.term(r["method"], r["methodLabel"], OTHER_PREFIXES)
+                    )
+            words.append(self.when(event))
+            sample.description = "; ".join(words)
 
     def _line(self, packet: Any, line: Row, outcomes: list[Row]) -> None:
         pp = self.pp
@@ -614,7 +690,9 @@ def write_packets(
                 if data["id"] in seen:
                     raise InputError(f"two patients give the packet id {data['id']!r}")
                 seen.add(data["id"])
-                text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+                # compact: json's C encoder (indent= falls back to the pure-Python one, most
+                # of the writing time); `python -m json.tool FILE` shows a packet indented
+                text = json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
                 (staging / f"{data['id']}.json").write_text(text, encoding="utf-8")
             if len(seen) % (10 * chunk) < len(batch):
                 log(f"  {len(seen)} phenopackets written")
