@@ -508,7 +508,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.peer_size and args.peer_size not in args.sizes:
             peers = measure_peers(args.peer_size, work, args, log)
     finally:
-        if not args.keep:
+        if not args.keep and args.work is None:  # a folder the user named is left to them
             shutil.rmtree(work, ignore_errors=True)
     load = os.getloadavg()
     print(table(results, peers, args.peer_size))
