@@ -74,6 +74,7 @@ class Step:
     note: str = ""  # why there is no figure: "120 s limit", "failed", "not run: ..."
     rows: int | None = None
     runs: int = 1
+    exit: int = 0  # 1: emkg validate found violations (the cohort is not valid emkg data)
 
     @property
     def over_limit(self) -> bool:
@@ -89,7 +90,7 @@ class Step:
             text += f" (CPU {_secs(self.cpu)})"
         if self.runs > 1:
             text += f" [median of {self.runs}]"
-        return text
+        return text + (" **exit 1: violations**" if self.exit == 1 else "")
 
 
 def _secs(value: float) -> str:
@@ -129,7 +130,7 @@ def run_child(cmd: list[str], limit: float) -> tuple[Step, str]:
             tail = err.read().decode("utf-8", "replace").strip().splitlines()[-3:]
             note = f"failed (exit {proc.returncode}: {' '.join(tail)[:200]})"
             return Step(None, cpu, usage.ru_maxrss * 1024, note), text
-        return Step(seconds, cpu, usage.ru_maxrss * 1024), text
+        return Step(seconds, cpu, usage.ru_maxrss * 1024, exit=proc.returncode), text
 
 
 # ---------------------------------------------------------------------------------------------
@@ -462,14 +463,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     ap.add_argument("--repeat", type=int, default=3, help="runs per query (median)")
     ap.add_argument(
-        "--repeat-budget", type=float, default=20.0, help="no further runs of a query after S s"
+        "--repeat-budget", type=float, default=15.0, help="no further runs of a query after S s"
     )
     ap.add_argument("--peer-size", type=int, default=1000, help="0: no peers")
-    ap.add_argument("--peer-timeout", type=float, default=300.0, help="pySHACL; rdflib's load")
-    ap.add_argument("--peer-query-timeout", type=float, default=20.0, help="each rdflib query")
+    ap.add_argument("--peer-timeout", type=float, default=120.0, help="pySHACL; rdflib's load")
+    ap.add_argument("--peer-query-timeout", type=float, default=10.0, help="each rdflib query")
     ap.add_argument("--query-timeout", type=float, default=60.0)
     ap.add_argument("--validate-timeout", type=float, default=900.0)
-    ap.add_argument("--export-timeout", type=float, default=600.0)
+    ap.add_argument("--export-timeout", type=float, default=300.0)
     ap.add_argument("--step-timeout", type=float, default=1800.0, help="generate, build")
     ap.add_argument("--work", type=Path, default=None, help="folder for cohorts and releases")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
@@ -507,7 +508,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.peer_size and args.peer_size not in args.sizes:
             peers = measure_peers(args.peer_size, work, args, log)
     finally:
-        if not args.keep:
+        if not args.keep and args.work is None:  # a folder the user named is left to them
             shutil.rmtree(work, ignore_errors=True)
     load = os.getloadavg()
     print(table(results, peers, args.peer_size))

@@ -13,6 +13,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -88,3 +89,25 @@ def test_the_probe_sees_a_heavy_import(release: Path) -> None:
     """The check can fail: the rdflib engine's path loads rdflib's SPARQL engine."""
     modules = _loaded("query", "cq01", "--engine", "rdflib", "--release", str(release))
     assert "rdflib.plugins.sparql" in _heavy(modules)
+
+
+@pytest.mark.parametrize(
+    "ref", ["cq01", "cq01-em-sites-after-therapy", "cq09", "cq1", "cq99", "zz"]
+)
+def test_reading_one_query_file_answers_as_the_whole_catalogue(ref: str) -> None:
+    """``find_entry`` (the query command reads one file) = ``load_catalogue().get``,
+    errors included (an ambiguous prefix, an unknown id)."""
+    from emkg.catalogue import find_entry, load_catalogue
+    from emkg.errors import EmkgError
+
+    def outcome(call: Any) -> object:
+        try:
+            return call().id
+        except EmkgError as exc:
+            return (type(exc).__name__, str(exc))
+
+    whole = outcome(lambda: load_catalogue().get(ref))
+    assert outcome(lambda: find_entry(ref)) == whole
+    if ref == "cq1":
+        assert isinstance(whole, tuple)
+        assert "matches" in whole[1]  # several ids start so
