@@ -364,9 +364,8 @@ class Catalogue:
         raise InputError(f"no saved query {ref!r}", hint=hint)
 
 
-def load_catalogue(folder: Path | None = None) -> Catalogue:
-    """Every ``.rq`` file under ``queries/cq``, ``queries/qc`` and ``queries/view``, checked."""
-    root = Path(folder) if folder is not None else paths.queries_dir()
+def _query_files(root: Path) -> list[Path]:
+    """The saved query files under ``root``; a ``.rq`` file outside the kinds' folders fails."""
     files = sorted(p for kind in KINDS for p in (root / kind).glob("*.rq"))
     strays = sorted(p for p in root.rglob("*.rq") if p.parent.name not in KINDS)
     if strays:
@@ -374,6 +373,29 @@ def load_catalogue(folder: Path | None = None) -> Catalogue:
             f"query files outside {' and '.join(f'queries/{k}' for k in KINDS)}: "
             f"{', '.join(map(str, strays))}"
         )
+    return files
+
+
+def find_entry(ref: str, folder: Path | None = None) -> QueryEntry:
+    """``load_catalogue(folder).get(ref)``, reading only the one file ``ref`` names.
+
+    A query's id is its file's stem, so the file is found by name; when the name is not
+    one file's (no match, several, an id in two folders) the whole catalogue is read and
+    :meth:`Catalogue.get` says why.
+    """
+    root = Path(folder) if folder is not None else paths.queries_dir()
+    files = _query_files(root)
+    exact = [p for p in files if p.stem == ref]
+    named = exact or [p for p in files if p.stem.startswith(ref)]
+    if len(named) == 1 and len([p for p in files if p.stem == named[0].stem]) == 1:
+        return read_entry(named[0])
+    return load_catalogue(root).get(ref)
+
+
+def load_catalogue(folder: Path | None = None) -> Catalogue:
+    """Every ``.rq`` file under ``queries/cq``, ``queries/qc`` and ``queries/view``, checked."""
+    root = Path(folder) if folder is not None else paths.queries_dir()
+    files = _query_files(root)
     entries = [read_entry(p) for p in files]
     ids = [e.id for e in entries]
     if len(set(ids)) != len(ids):

@@ -23,7 +23,7 @@ query text: the runner hands the terms to the engine's binding API.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rdflib import Literal, URIRef
@@ -40,10 +40,7 @@ _PROLOGUE = "\n".join(
     f"PREFIX {p}: <{PREFIXES[p]}>" for p in ("emkg", "rdf", "rdfs", "owl", "skos")
 )
 
-TERM_TABLE_QUERY = (
-    _PROLOGUE
-    + """
-SELECT ?term ?kind ?how ?text ?key WHERE {
+_TERM_ROWS = """
   { ?term a owl:Class . BIND("class" AS ?kind) }
   UNION
   { ?term a owl:NamedIndividual . BIND("individual" AS ?kind) }
@@ -56,8 +53,17 @@ SELECT ?term ?kind ?how ?text ?key WHERE {
     BIND(STR(?value) AS ?text)
     BIND(LCASE(STR(?value)) AS ?key)
   }
-}
 """
+
+#: every class and named individual with its labels and mapped identifiers
+TERM_TABLE_QUERY = f"{_PROLOGUE}\nSELECT ?term ?kind ?how ?text ?key WHERE {{{_TERM_ROWS}}}\n"
+
+#: the rows of that table that can match one value (``?wanted``): the term it names as an
+#: IRI, and the terms one of whose labels or mapped identifiers equals it ignoring case.
+#: The store does the matching, so resolving a value reads a few rows, not the whole table.
+TERM_MATCH_QUERY = (
+    f"{_PROLOGUE}\nSELECT ?term ?kind ?how ?text ?key ?wanted WHERE {{{_TERM_ROWS}"
+    "  FILTER(?key = LCASE(?wanted) || STR(?term) = ?wanted)\n}\n"
 )
 
 INSTANCE_TABLE_QUERY = (
@@ -129,27 +135,27 @@ class Resolver:
         self._terms: TermTable | None = None
 
     def term_table(self) -> TermTable:
+        """Every class and named individual with its labels (read once, then kept)."""
         if self._terms is None:
-            table = TermTable()
-            result = self.engine.select(TERM_TABLE_QUERY)
-            for term, kind, how, text, key in result.rows:
-                if isinstance(term, URIRef) and kind is not None:
-                    table.add(
-                        str(term),
-                        str(kind),
-                        None if how is None else str(how),
-                        None if text is None else str(text),
-                        None if key is None else str(key),
-                    )
-            self._terms = table
+            self._terms = _term_table(self.engine.select(TERM_TABLE_QUERY).rows)
         return self._terms
+
+    def _candidates(self, wanted: str) -> TermTable:
+        """The part of the term table that can match ``wanted`` (one query, a few rows)."""
+        if self._terms is not None or getattr(self.engine, "values", None) == "outer":
+            # an outer VALUES clause binds ?wanted after the FILTER has run: read it all
+            return self.term_table()
+        rows = self.engine.select(TERM_MATCH_QUERY, {"wanted": Literal(wanted)}).rows
+        return _term_table(row[:5] for row in rows)
 
     # -- classes and named individuals ------------------------------------------------
     def resolve_term(self, raw: str, ptype: str, name: str = "value") -> URIRef:
         kinds = _KINDS[ptype]
         what = "an ontology class" if ptype == "class" else "an ontology term"
-        table = self.term_table()
         iri = _as_iri(raw)
+        # the terms that can match (found by the store); the error messages below read the
+        # whole table, for the labels of ambiguous terms and the closest labels
+        table = self._candidates(iri if iri is not None else raw.strip())
         if iri is not None:
             if table.accepts(iri, kinds):
                 return URIRef(iri)
@@ -159,10 +165,10 @@ class Resolver:
                 if len(found) == 1:
                     return URIRef(found.pop())
                 if found:
-                    raise self._ambiguous(name, raw, found, table, f"mapped by skos:{how}")
+                    raise self._ambiguous(name, raw, found, f"mapped by skos:{how}")
             raise InputError(
                 f"parameter {name}: {raw!r} is not {what} in the ontology or its imports",
-                hint=self._suggest(raw, table, kinds),
+                hint=self._suggest(raw, self.term_table(), kinds),
             )
         key = raw.strip().casefold()
         for how in _LABEL_RANK:
@@ -170,14 +176,14 @@ class Resolver:
             if len(found) == 1:
                 return URIRef(found.pop())
             if found:
-                raise self._ambiguous(name, raw, found, table, f"with that {how}")
+                raise self._ambiguous(name, raw, found, f"with that {how}")
         raise InputError(
             f"parameter {name}: {raw!r} is not the label of {what}",
-            hint=self._suggest(raw, table, kinds),
+            hint=self._suggest(raw, self.term_table(), kinds),
         )
 
-    @staticmethod
-    def _ambiguous(name: str, raw: str, found: set[str], table: TermTable, how: str) -> InputError:
+    def _ambiguous(self, name: str, raw: str, found: set[str], how: str) -> InputError:
+        table = self.term_table()
         listed = "; ".join(sorted(table.display(t) for t in found))
         return InputError(
             f"parameter {name}: {raw!r} is ambiguous: {len(found)} terms {how}: {listed}",
@@ -279,6 +285,21 @@ class Resolver:
                 # the query's own default (its opening VALUES block), as the store reads it
                 out[param.name] = param.default_term
         return out
+
+
+def _term_table(rows: Iterable[Sequence[Term | None]]) -> TermTable:
+    """A :class:`TermTable` from rows of ``TERM_TABLE_QUERY``'s columns."""
+    table = TermTable()
+    for term, kind, how, text, key in rows:
+        if isinstance(term, URIRef) and kind is not None:
+            table.add(
+                str(term),
+                str(kind),
+                None if how is None else str(how),
+                None if text is None else str(text),
+                None if key is None else str(key),
+            )
+    return table
 
 
 def literal_value(param: Param, raw: str) -> Literal:

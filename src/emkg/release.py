@@ -398,12 +398,24 @@ def write_store(
 
 
 def graph_counts(store: ox.Store) -> dict[str, int]:
-    """Named graph IRI -> triples, counted in the store, in IRI order."""
+    """Named graph IRI -> triples, counted in the store, in IRI order.
+
+    Each graph is counted by its own ``COUNT(*)`` (a range scan, no grouping); the largest
+    users' graph, when there is one, is the store's size less the other graphs (the store
+    holds no triple outside a named graph), which saves a pass over the biggest graph.
+    """
+    names = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+    data = [g for g in names if g.startswith(DATA_GRAPH_BASE)]
+    by_difference = data[-1] if data else None
     out: dict[str, int] = {}
-    result = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
-    assert isinstance(result, ox.QuerySolutions)
-    for sol in result:
-        g, n = sol["g"], sol["n"]
-        if isinstance(g, ox.NamedNode) and isinstance(n, ox.Literal):
-            out[g.value] = int(n.value)
-    return dict(sorted(out.items()))
+    for name in names:
+        if name == by_difference:
+            continue
+        result = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
+        assert isinstance(result, ox.QuerySolutions)
+        for sol in result:
+            n = sol["n"]
+            out[name] = int(n.value) if isinstance(n, ox.Literal) else 0
+    if by_difference is not None:
+        out[by_difference] = len(store) - sum(out.values())
+    return {name: n for name, n in sorted(out.items()) if n}

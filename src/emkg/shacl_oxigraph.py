@@ -193,10 +193,13 @@ class Compiler:
 
     # -- value-level conditions: an expression true when value ``v`` fails ------
 
-    def value_failures(self, shape: Node, v: str) -> Iterator[tuple[URIRef, Node | None, str]]:
-        """(component, constraint node or None, failure expression on v) per value check."""
+    def value_failures(
+        self, shape: Node, v: str, *, classes: bool = True
+    ) -> Iterator[tuple[URIRef, Node | None, str]]:
+        """(component, constraint node or None, failure expression on v) per value check;
+        ``classes=False`` leaves out sh:class (see :meth:`class_failures`)."""
         sg = self.sg
-        for cls in sg.objects(shape, SH["class"]):
+        for cls in sg.objects(shape, SH["class"]) if classes else ():
             yield (
                 SH.ClassConstraintComponent,
                 None,
@@ -252,6 +255,17 @@ class Compiler:
         for members in sg.objects(shape, SH.xone):
             parts = [f"IF(EXISTS {{ {self.violation(m, v)} }}, 0, 1)" for m in self._list(members)]
             yield SH.XoneConstraintComponent, None, "((" + (" + ".join(parts) or "0") + ") != 1)"
+
+    def class_failures(self, shape: Node, v: str) -> Iterator[tuple[URIRef, str]]:
+        """sh:class as an anti-join on value ``v`` (bound before it): ``MINUS`` the instances
+        of the class. Oxigraph evaluates the MINUS group once and joins it on ``v``; the same
+        check as ``FILTER NOT EXISTS`` searches the class's instances again for every value
+        (quadratic). Only for a top-level query, where ``v`` is bound by the pattern before."""
+        for cls in self.sg.objects(shape, SH["class"]):
+            yield (
+                SH.ClassConstraintComponent,
+                f"MINUS {{ {v} {_RDF_TYPE}/{_SUBCLASS}* {_term(cls)} }}",
+            )
 
     # -- focus-level conditions (property shapes): a group pattern matching when x fails --
 
@@ -476,7 +490,13 @@ class Plan:
         head = _prologue(prefixes)
         if path_node is not None:
             path = c.path(path_node)
-            for component, constraint, failure in c.value_failures(shape, "?value"):
+            for component, pattern in c.class_failures(shape, "?value"):
+                text = (
+                    f"{head}SELECT DISTINCT ?this ?value WHERE {{ {target} "
+                    f"?this {path} ?value . {pattern} }}"
+                )
+                self.queries.append(_Query(shape, component, None, text, path_node, "value"))
+            for component, constraint, failure in c.value_failures(shape, "?value", classes=False):
                 text = (
                     f"{head}SELECT DISTINCT ?this ?value WHERE {{ {target} "
                     f"?this {path} ?value . FILTER ({failure}) }}"
@@ -492,7 +512,10 @@ class Plan:
                 )
                 self.queries.append(_Query(shape, component, None, text, path_node, "value"))
         else:
-            for component, constraint, failure in c.value_failures(shape, "?this"):
+            for component, pattern in c.class_failures(shape, "?this"):
+                text = f"{head}SELECT DISTINCT ?this WHERE {{ {target} {pattern} }}"
+                self.queries.append(_Query(shape, component, None, text, None, "focus"))
+            for component, constraint, failure in c.value_failures(shape, "?this", classes=False):
                 text = f"{head}SELECT DISTINCT ?this WHERE {{ {target} FILTER ({failure}) }}"
                 self.queries.append(_Query(shape, component, constraint, text, None, "focus"))
         closed = c.closed(shape, "?this", "?path", "?value")

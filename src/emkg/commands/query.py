@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from emkg.catalogue import load_catalogue
+from emkg.catalogue import find_entry
 from emkg.engines import ENGINE_NAMES, VALUES_PLACEMENTS, open_engine
 from emkg.errors import UsageError
 from emkg.formats import FORMATS, render
@@ -63,7 +63,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    entry = load_catalogue().get(args.id)
+    entry = find_entry(args.id)
     given = parse_assignments(args.param)
     for name in given:
         entry.param(name)

@@ -11,11 +11,30 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from emkg.engines.base import Engine
-from emkg.engines.embedded import OxigraphEngine, RdflibEngine, open_oxigraph, open_rdflib
-from emkg.engines.endpoint import VALUES_PLACEMENTS, VALUES_VAR, EndpointEngine
+from emkg.engines.base import VALUES_PLACEMENTS, VALUES_VAR, Engine
 from emkg.errors import UsageError
+
+if TYPE_CHECKING:
+    from emkg.engines.embedded import OxigraphEngine, RdflibEngine
+    from emkg.engines.endpoint import EndpointEngine
+
+_LAZY = {
+    "OxigraphEngine": "emkg.engines.embedded",
+    "RdflibEngine": "emkg.engines.embedded",
+    "EndpointEngine": "emkg.engines.endpoint",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The engine classes, imported on first use: a command imports only the one it runs."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'emkg.engines' has no attribute {name!r}")
+
 
 ENGINE_NAMES: tuple[str, ...] = ("oxigraph", "rdflib")
 
@@ -47,6 +66,8 @@ def open_engine(
     if endpoint is not None:
         if name is not None or release is not None:
             raise UsageError("give either --engine/--release or --endpoint, not both")
+        from emkg.engines.endpoint import EndpointEngine
+
         placement = values or os.environ.get(VALUES_VAR) or "inline"
         if timeout is not None:
             return EndpointEngine.from_environment(endpoint, values=placement, timeout=timeout)
@@ -57,7 +78,11 @@ def open_engine(
         raise UsageError("--timeout applies to --endpoint only")
     chosen = name or "oxigraph"
     if chosen == "oxigraph":
+        from emkg.engines.embedded import open_oxigraph
+
         return open_oxigraph(release)
     if chosen == "rdflib":
+        from emkg.engines.embedded import open_rdflib
+
         return open_rdflib(release)
     raise UsageError(f"unknown engine {chosen!r}", hint="use one of " + ", ".join(ENGINE_NAMES))

@@ -7,6 +7,11 @@ from typing import Protocol
 
 from emkg.results import ResultTable, Term
 
+#: where a remote endpoint's parameter VALUES block goes (:mod:`emkg.engines.endpoint`)
+VALUES_PLACEMENTS: tuple[str, ...] = ("outer", "inline")
+#: the environment variable that sets it
+VALUES_VAR = "EMKG_SPARQL_VALUES"
+
 
 class Engine(Protocol):
     """Runs SPARQL 1.1 SELECT queries over the whole emkg dataset (all named graphs).

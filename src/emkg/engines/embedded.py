@@ -15,7 +15,6 @@ import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, URIRef, Variable
 from rdflib.term import Identifier
 
-from emkg import build
 from emkg.errors import InputError
 from emkg.release import Log, open_store, store_path
 from emkg.results import ResultTable, Term, from_oxigraph, normalise_term, to_oxigraph
@@ -93,7 +92,9 @@ class RdflibEngine:
 
     @classmethod
     def from_dataset(cls, dataset: Dataset, origin: str = "assembled in memory") -> RdflibEngine:
-        return cls(build.union_graph(dataset), origin)
+        from emkg.build import union_graph
+
+        return cls(union_graph(dataset), origin)
 
     def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> ResultTable:
         init: dict[str, Identifier] = {Variable(k): v for k, v in (bindings or {}).items()}

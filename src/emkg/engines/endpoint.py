@@ -34,6 +34,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from emkg.credentials import Credentials, credentials_for
+from emkg.engines.base import VALUES_PLACEMENTS
 from emkg.errors import InputError, RemoteError
 from emkg.httpclient import RETRY_STATUSES, HttpClient, RetryPolicy
 from emkg.ntriples import checked_iri, values_clause
@@ -46,10 +47,6 @@ DEFAULT_TIMEOUT = 30.0
 
 class _Transient(Exception):
     """A failure worth another try, raised by a subclass's own :meth:`_once`."""
-
-
-VALUES_PLACEMENTS: tuple[str, ...] = ("outer", "inline")
-VALUES_VAR = "EMKG_SPARQL_VALUES"
 
 
 class EndpointEngine:
