@@ -173,6 +173,20 @@ class Compiler:
             return "(" + "|".join(self.path(p) for p in self._list(alternatives)) + ")"
         raise UnsupportedShapes(f"a path this engine does not read ({node})")
 
+    def reach(self, x: str, node: Node, end: str) -> str:
+        """A group pattern with a solution when ``end`` is reached from the bound node ``x``
+        along path ``node``: a sequence path step by step, each next step in a nested
+        ``FILTER EXISTS`` that starts from the node the step before bound. (Written as one
+        sequence path, Oxigraph may start it from its unbound end and scan every triple of
+        the last step once per focus node.) For existence checks only: ``end`` is bound inside.
+        """
+        steps = self._list(node) if (node, RDF.first, None) in self.sg else [node]
+        nodes = [x, *(self.vars.new() for _ in steps[1:]), end]
+        inner = f"{nodes[-2]} {self.path(steps[-1])} {end}"
+        for i in range(len(steps) - 2, -1, -1):
+            inner = f"{nodes[i]} {self.path(steps[i])} {nodes[i + 1]} . FILTER EXISTS {{ {inner} }}"
+        return inner
+
     def prefixes(self, node: Node) -> dict[str, str]:
         """The sh:declare prefixes of the ontologies named by ``node``'s sh:prefixes."""
         found: dict[str, str] = {}
@@ -282,7 +296,10 @@ class Compiler:
             if count != 1:
                 raise UnsupportedShapes("sh:minCount other than 0 or 1")
             f = self.vars.new()
-            yield SH.MinCountConstraintComponent, f"FILTER NOT EXISTS {{ {x} {path} {f} }}"
+            yield (
+                SH.MinCountConstraintComponent,
+                f"FILTER NOT EXISTS {{ {self.reach(x, path_node, f)} }}",
+            )
         for n in sg.objects(shape, SH.maxCount):
             count = int(n)  # type: ignore[call-overload]
             a, b = self.vars.new(), self.vars.new()
