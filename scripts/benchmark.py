@@ -329,7 +329,7 @@ def measure_peers(n: int, work: Path, args: argparse.Namespace, log: Log) -> dic
     ids = cq_ids()
     limit = args.peer_query_timeout
     cmd = [PY, __file__, "--rdflib-child", str(rel), "--limit", str(limit)]
-    step, text = run_child(cmd, args.peer_timeout + limit * len(ids))
+    step, text = run_child(cmd, args.peer_timeout + (limit + 10) * len(ids))
     for line in text.splitlines():
         if not line.startswith("{"):
             continue
@@ -401,8 +401,10 @@ def _verdict(key: str, last: Step | None, growth: str) -> str:
         parts.append(f"<= {target:g} s {'met' if ok else '**not met**'}")
     if growth and not growth.startswith("?"):
         value = float(growth.lstrip("> ").split(" / ")[0])
-        high = growth.startswith(">") or value > TARGETS["exponent"]
-        parts.append(f"exp <= 1.1 {'**not met**' if high else 'met'}")
+        if value > TARGETS["exponent"]:
+            parts.append("exp <= 1.1 **not met**")
+        elif not growth.startswith(">"):  # a lower bound at most 1.1 decides nothing
+            parts.append("exp <= 1.1 met")
     return "; ".join(parts)
 
 
@@ -515,8 +517,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     ok = cli.seconds is not None and cli.seconds <= TARGETS["cli"]
     print(
-        f"Curated graph: `emkg query cq01 --param therapy=blinatumomab` {cli.show()} wall "
-        f"(median of {cli.runs}; target <= 0.3 s {'met' if ok else '**not met**'})."
+        f"Curated graph: `emkg query cq01 --param therapy=blinatumomab` {cli.show()} "
+        f"(wall; target <= 0.3 s {'met' if ok else '**not met**'})."
     )
     print(
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))} in "
