@@ -78,11 +78,12 @@ class Step:
 
     @property
     def over_limit(self) -> bool:
-        return self.seconds is None and self.note.endswith("limit")
+        """Stopped at its time limit (``note`` is then "S s limit")."""
+        return self.seconds is None and self.note.endswith(" s limit")
 
     def show(self) -> str:
         if self.seconds is None:
-            if self.over_limit:
+            if self.note.endswith(" limit"):  # time or memory: ">60 s", ">16 GB memory"
                 return f">{self.note.removesuffix(' limit')}"
             return self.note or "failed"
         text = _secs(self.seconds)
@@ -104,21 +105,41 @@ class SizeResult:
     steps: dict[str, Step] = field(default_factory=dict)
 
 
+#: a child whose resident memory passes this is stopped (``--memory-limit``), so that one
+#: runaway step cannot push a shared machine into swap
+MEMORY_LIMIT = [16 * GB]
+
+
+def _resident(pid: int) -> int:
+    try:
+        pages = Path(f"/proc/{pid}/statm").read_text(encoding="ascii").split()[1]
+        return int(pages) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def run_child(cmd: list[str], limit: float) -> tuple[Step, str]:
-    """Run ``cmd`` with a time limit: wall, CPU and peak memory (kernel), standard output."""
+    """Run ``cmd`` with a time and a memory limit: wall, CPU, peak memory, standard output."""
     t0 = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT, start_new_session=True)
+        polls = 0
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
+            polls += 1
+            over = None
             if time.perf_counter() - t0 > limit:
+                over = f"{limit:.0f} s limit"
+            elif polls % 10 == 0 and _resident(proc.pid) > MEMORY_LIMIT[0]:
+                over = f"{MEMORY_LIMIT[0] / GB:.3g} GB memory limit"
+            if over is not None:
                 os.killpg(proc.pid, signal.SIGKILL)  # the child and anything it started
                 _pid, status, usage = os.wait4(proc.pid, 0)
                 proc.returncode = -9
                 cpu = usage.ru_utime + usage.ru_stime
-                return Step(None, cpu, usage.ru_maxrss * 1024, f"{limit:.0f} s limit"), ""
+                return Step(None, cpu, usage.ru_maxrss * 1024, over), ""
             time.sleep(0.02)
         seconds = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -329,7 +350,7 @@ def measure_peers(n: int, work: Path, args: argparse.Namespace, log: Log) -> dic
     ids = cq_ids()
     limit = args.peer_query_timeout
     cmd = [PY, __file__, "--rdflib-child", str(rel), "--limit", str(limit)]
-    step, text = run_child(cmd, args.peer_timeout + limit * len(ids))
+    step, text = run_child(cmd, args.peer_timeout + (limit + 10) * len(ids))
     for line in text.splitlines():
         if not line.startswith("{"):
             continue
@@ -401,8 +422,10 @@ def _verdict(key: str, last: Step | None, growth: str) -> str:
         parts.append(f"<= {target:g} s {'met' if ok else '**not met**'}")
     if growth and not growth.startswith("?"):
         value = float(growth.lstrip("> ").split(" / ")[0])
-        high = growth.startswith(">") or value > TARGETS["exponent"]
-        parts.append(f"exp <= 1.1 {'**not met**' if high else 'met'}")
+        if value > TARGETS["exponent"]:
+            parts.append("exp <= 1.1 **not met**")
+        elif not growth.startswith(">"):  # a lower bound at most 1.1 decides nothing
+            parts.append("exp <= 1.1 met")
     return "; ".join(parts)
 
 
@@ -472,6 +495,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--validate-timeout", type=float, default=900.0)
     ap.add_argument("--export-timeout", type=float, default=300.0)
     ap.add_argument("--step-timeout", type=float, default=1800.0, help="generate, build")
+    ap.add_argument("--memory-limit", type=float, default=16.0, help="GB per step")
     ap.add_argument("--work", type=Path, default=None, help="folder for cohorts and releases")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
@@ -488,6 +512,8 @@ def main(argv: list[str] | None = None) -> int:
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
+
+    MEMORY_LIMIT[0] = int(args.memory_limit * GB)
 
     work = args.work or Path(tempfile.mkdtemp(prefix="emkg-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -515,8 +541,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     ok = cli.seconds is not None and cli.seconds <= TARGETS["cli"]
     print(
-        f"Curated graph: `emkg query cq01 --param therapy=blinatumomab` {cli.show()} wall "
-        f"(median of {cli.runs}; target <= 0.3 s {'met' if ok else '**not met**'})."
+        f"Curated graph: `emkg query cq01 --param therapy=blinatumomab` {cli.show()} "
+        f"(wall; target <= 0.3 s {'met' if ok else '**not met**'})."
     )
     print(
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))} in "

@@ -180,18 +180,24 @@ def read_chunk(
     for name in ("antigen-expressions", "blast-lineages"):
         for r in run(name, "patient", ids):
             tables.by_key[name][str(r["event"])].append(r)
+            tables.by_patient[str(r["patient"])][name].append(r)
 
     def of(name: str, column: str) -> list[str]:
         return [str(r[column]) for mine in tables.by_patient.values() for r in mine[name]]
 
-    findings = of("em-findings", "finding")
+    # restricted by the chunk's patients where the query has them: Oxigraph then starts from
+    # the VALUES block (a VALUES on lines or findings let it scan every line of the store)
+    for name, key in (
+        ("therapy-line-intents", "line"),
+        ("em-finding-methods", "finding"),
+        ("outcome-sites", "event"),
+    ):
+        for r in run(name, "patient", ids):
+            tables.by_key[name][str(r[key])].append(r)
     for name, key, iris in (
         ("time-offsets", "event", list(tables.events)),
-        ("therapy-line-intents", "line", of("therapy-lines", "line")),
-        ("em-finding-methods", "finding", findings),
-        ("outcome-sites", "event", of("outcomes", "event")),
         ("placements", "event", list(tables.events)),
-        ("evidence", "node", findings),
+        ("evidence", "node", of("em-findings", "finding")),
     ):
         for r in run(name, key, iris):
             tables.by_key[name][str(r[key])].append(r)
@@ -467,20 +473,20 @@ class Builder:
             sites[str(out["event"])].extend(
                 self.t.by_key["outcome-sites"].get(str(out["event"]), [])
             )
-        typed = [e for e in self.t.events.values() if str(e["patient"]) == patient]
-        typed = [e for e in typed if str(e["event"]) in expressions or str(e["event"]) in lineages]
-        done: set[str] = set()
-        for event_row in sorted(typed, key=_seq):
+        typed = {
+            str(r["event"])
+            for name in ("antigen-expressions", "blast-lineages")
+            for r in mine.get(name, [])
+        }
+        rows_of = [self.t.events.get(event) or {"event": event} for event in typed]
+        for event_row in sorted(rows_of, key=lambda r: (_seq(r), str(r["event"]))):
             event = str(event_row["event"])
-            if event in done:
-                continue
-            done.add(event)
             sample = packet.biosamples.add(id=event, individual_id=patient)
             where = {str(s["site"]): s for s in sites.get(event, [])}
             if len(where) == 1:
                 (site,) = where.values()
                 sample.sampled_tissue.CopyFrom(self.term(site["site"], site["siteLabel"], ()))
-            words = [f"blasts of '{event_row['eventLabel'] or compact(event)}'"]
+            words = [f"blasts of '{event_row.get('eventLabel') or compact(event)}'"]
             for lineage in lineages.get(event, [])[:1]:
                 if lineage["blastLineage"]:
                     sample.histological_diagnosis.CopyFrom(
