@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
@@ -20,6 +21,9 @@ from rdflib.term import Node
 
 from emkg.locate import Case, Locator
 from emkg.validate import EMKG, EMKGSH, Validation, prepared_queries
+
+if TYPE_CHECKING:
+    from emkg.storefacts import FactsLocator
 
 PRESENT = "present"
 NOT_REPORTED = "not reported"
@@ -154,6 +158,60 @@ def per_case(validation: Validation, locator: Locator) -> list[CaseCompleteness]
         case = locator.case(patient)
         by_case.setdefault(case, CaseCompleteness(case))
     for check in element_checks(validation, locator):
+        case = locator.case(check.focus)
+        by_case.setdefault(case, CaseCompleteness(case)).checks.append(check)
+    return sorted(by_case.values(), key=lambda c: c.case.sort_key)
+
+
+def _column(rows: Iterable[tuple[Node | None, ...]]) -> set[Node]:
+    return {row[0] for row in rows if row[0] is not None}
+
+
+def per_case_in_store(validation: Validation, locator: FactsLocator) -> list[CaseCompleteness]:
+    """:func:`per_case` for a validation run in the store (:func:`emkg.validate.
+    validate_files_in_store`): the focus nodes of each recommended shape and the
+    ``emkg:notReported`` statements are queried in the store, the cases come from
+    :class:`emkg.storefacts.StoreFacts`."""
+    from emkg.shacl_oxigraph import Compiler
+
+    facts = locator.facts
+    compiler = Compiler(validation.shapes)
+    reported = {(r.shape, r.focus) for r in validation.results}
+    patients = facts.patients()
+    patient_set = set(patients)
+    pending: list[tuple[Node, URIRef, list[Node], set[Node], bool]] = []
+    asked: set[Node] = set(patients)
+    for shape, element in recommended_shapes(validation.shapes):
+        found = compiler.targets(shape)
+        focus_set: set[Node] = set()
+        if found is not None:
+            target, prefixes = found
+            prologue = "".join(f"PREFIX {k}: <{v}>\n" for k, v in sorted(prefixes.items()))
+            focus_set = _column(facts.select(f"{prologue}SELECT ?this WHERE {{ {target} }}"))
+        stated = _column(facts.select(f"SELECT ?s WHERE {{ ?s <{EMKG.notReported}> <{element}> }}"))
+        on_patient = (shape, EMKGSH.notReportedOnPatient, Literal(True)) in validation.shapes
+        pending.append((shape, element, sorted(focus_set, key=str), stated, on_patient))
+        asked |= focus_set | stated
+    facts.ask(asked)
+    checks: list[ElementCheck] = []
+    for shape, element, focus_list, stated, on_patient in pending:
+        focus_set = set(focus_list)
+        for focus in focus_list:
+            if (shape, focus) in reported:
+                status = MISSING
+            elif focus in stated or (on_patient and facts.patient(focus) in stated):
+                status = NOT_REPORTED
+            else:
+                status = PRESENT
+            checks.append(ElementCheck(shape, element, focus, status))
+        for node in sorted(stated - focus_set, key=str):
+            if on_patient and node in patient_set:
+                continue
+            checks.append(ElementCheck(shape, element, node, NOT_REPORTED))
+    by_case: dict[Case, CaseCompleteness] = {}
+    for patient in patients:
+        by_case.setdefault(locator.case(patient), CaseCompleteness(locator.case(patient)))
+    for check in checks:
         case = locator.case(check.focus)
         by_case.setdefault(case, CaseCompleteness(case)).checks.append(check)
     return sorted(by_case.values(), key=lambda c: c.case.sort_key)

@@ -11,18 +11,29 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS, SH
 from rdflib.term import Node
 
 from emkg import paths
-from emkg.completeness import MISSING, NOT_REPORTED, PRESENT, CaseCompleteness, per_case, totals
+from emkg.completeness import (
+    MISSING,
+    NOT_REPORTED,
+    PRESENT,
+    CaseCompleteness,
+    per_case,
+    per_case_in_store,
+    totals,
+)
 from emkg.errors import InputError
 from emkg.locate import Case, Locator, Namer
 from emkg.redact import Redactor
 from emkg.validate import SEVERITIES, Validation, ValidationResult
+
+if TYPE_CHECKING:
+    from emkg.storefacts import FactsLocator
 
 FORMATS: tuple[str, ...] = ("text", "json", "markdown", "turtle")
 
@@ -65,11 +76,21 @@ class ReportBuilder:
     def __init__(self, validation: Validation) -> None:
         self.validation = validation
         self.namer = Namer(validation.sources)
-        self.locator = Locator(validation.sources, validation.data, self.namer)
         self.root = _project_root()
         self.redactor = Redactor(validation)
+        self.locator: Locator | FactsLocator
+        if validation.facts is not None:  # validated in the store: the store answers
+            from emkg.storefacts import FactsLocator
+
+            self.locator = FactsLocator(validation.facts, self.namer)
+            focus = [r.focus for r in validation.results]
+            validation.facts.ask(focus, lines_for=focus)
+            validation.facts.ask({validation.facts.owner(f) for f in focus})
+            self.cases = per_case_in_store(validation, self.locator)
+        else:
+            self.locator = Locator(validation.sources, validation.data, self.namer)
+            self.cases = per_case(validation, self.locator)
         self.located = [self._locate(r) for r in validation.results]
-        self.cases: list[CaseCompleteness] = per_case(validation, self.locator)
 
     def _relative(self, path: Path) -> str:
         if self.root is not None:
@@ -107,7 +128,8 @@ class ReportBuilder:
         return self.namer.name(result.value)
 
     def path_text(self, result: ValidationResult) -> str:
-        return self.namer.path(self.validation.report, result.path)
+        v = self.validation
+        return self.namer.path(v.shapes if v.rows is not None else v.report, result.path)
 
     def element_label(self, element: URIRef) -> str:
         label = self.validation.ontology.value(element, RDFS.label)
@@ -130,7 +152,7 @@ class ReportBuilder:
         v = self.validation
         shape_count = len(set(v.shapes.subjects(SH.severity, None)))
         out = [
-            f"emkg validate: {len(v.sources)} file(s), {len(v.data):,} triples with the "
+            f"emkg validate: {len(v.sources)} file(s), {v.size:,} triples with the "
             f"ontology's class hierarchy, {shape_count} shapes",
             f"  files: {self.files_text()}",
             f"  {self.summary_line()}",
@@ -271,7 +293,7 @@ class ReportBuilder:
     # -- Turtle ----------------------------------------------------------------------------
 
     def turtle(self) -> str:
-        graph: Graph = self.redactor.graph(self.validation.report)
+        graph: Graph = self.redactor.graph(self.validation.report_graph())
         for prefix, namespace in self.namer.prefixes().items():
             graph.bind(prefix, namespace, override=False)
         return graph.serialize(format="turtle")

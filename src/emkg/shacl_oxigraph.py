@@ -673,17 +673,22 @@ def report_graph(rows: list[Row], shapes: Graph) -> Graph:
             report.add((r, SH.value, row.value))
         if row.constraint is not None:
             report.add((r, SH.sourceConstraint, row.constraint))
-        messages = list(shapes.objects(row.shape, SH.message))
-        bindings = dict(row.bindings)
-        if row.component == SH.SPARQLConstraintComponent:
-            if row.value is not None:
-                bindings.setdefault("value", row.value)
-            messages += [m for m in shapes.objects(row.constraint, SH.message) if m not in messages]
-        for m in messages:
-            text = _format_message(str(m), bindings) if bindings else str(m)
+        for text in messages(row, shapes):
             report.add((r, SH.resultMessage, Literal(text)))
-        if not messages:
-            name = str(row.component).rsplit("#", 1)[-1]
-            report.add((r, SH.resultMessage, Literal(f"{name} not satisfied")))
     report.add((root, SH.conforms, Literal(conforms)))
     return report
+
+
+def messages(row: Row, shapes: Graph) -> list[str]:
+    """The result messages of ``row``, as pySHACL words them."""
+    templates = list(shapes.objects(row.shape, SH.message))
+    bindings = dict(row.bindings)
+    if row.component == SH.SPARQLConstraintComponent:
+        if row.value is not None:
+            bindings.setdefault("value", row.value)
+        templates += [m for m in shapes.objects(row.constraint, SH.message) if m not in templates]
+    texts = [_format_message(str(m), bindings) if bindings else str(m) for m in templates]
+    if not texts:
+        name = str(row.component).rsplit("#", 1)[-1]
+        texts.append(f"{name} not satisfied")
+    return texts

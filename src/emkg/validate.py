@@ -106,6 +106,25 @@ class Validation:
     results: list[ValidationResult]
     seconds: float
     engine: str = "pyshacl"
+    #: the store the files were validated in (:func:`validate_files_in_store`), whose
+    #: :class:`~emkg.storefacts.StoreFacts` answer the report's questions; else None
+    facts: Any = None
+    triples: int | None = None
+    #: the compiled engine's result rows, when the report graph is made only if asked for
+    rows: list[Any] | None = None
+
+    def report_graph(self) -> Graph:
+        """The SHACL validation report graph."""
+        if self.rows is None:
+            return self.report
+        from emkg.shacl_oxigraph import report_graph
+
+        return report_graph(self.rows, self.shapes)
+
+    @property
+    def size(self) -> int:
+        """Triples validated (with the ontology's class hierarchy)."""
+        return self.triples if self.triples is not None else len(self.data)
 
     def count(self, severity: URIRef) -> int:
         return sum(1 for r in self.results if r.severity == severity)
@@ -303,13 +322,14 @@ def parse_results(report: Graph, shapes: Graph) -> list[ValidationResult]:
     return sorted(results, key=_result_order)
 
 
-def _result_order(r: ValidationResult) -> tuple[int, str, str, str, str]:
+def _result_order(r: ValidationResult) -> tuple[int, str, str, str, str, str]:
     return (
         SEVERITIES.index(r.severity) if r.severity in SEVERITIES else len(SEVERITIES),
         str(r.focus),
         str(r.check),
         str(r.path) if isinstance(r.path, URIRef) else "",
         str(r.value) if isinstance(r.value, URIRef | Literal) else "",
+        r.message,
     )
 
 
@@ -370,11 +390,15 @@ def _run_engine(data: Graph, shapes: Graph, engine: str) -> tuple[Graph, str]:
                     hint="use --engine pyshacl (or auto) for these shapes",
                 ) from exc
         except (SyntaxError, ValueError, OSError) as exc:
-            raise InputError(
-                f"the shapes cannot be used: {' '.join(str(exc).split())[:400]}",
-                hint="check the SPARQL of the shapes (sh:select) and the shapes files",
-            ) from exc
+            raise _unusable(exc) from exc
     return run_shacl(data, shapes), "pyshacl"
+
+
+def _unusable(exc: Exception) -> InputError:
+    return InputError(
+        f"the shapes cannot be used: {' '.join(str(exc).split())[:400]}",
+        hint="check the SPARQL of the shapes (sh:select) and the shapes files",
+    )
 
 
 def validate(
@@ -423,6 +447,135 @@ def validate_files(
         return validate(read_sources(files), shapes, ontology_graph(), engine)
     sources, ontology = project_inputs(dataset)
     return validate(sources, shapes, ontology, engine)
+
+
+def _streamed_prefixes(path: Path) -> dict[str, str]:
+    """:func:`declared_prefixes`, reading the file line by line (N-Triples and N-Quads
+    declare none)."""
+    if path.suffix.lower() in (".nt", ".nq"):
+        return {}
+    found: dict[str, str] = {}
+    try:
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                match = _PREFIX_DECLARATION.match(line)
+                if match is not None:
+                    found[match.group(1) or ""] = match.group(2)
+    except OSError:
+        return {}
+    return found
+
+
+#: input files larger than this in total are validated in an on-disk store in a temporary
+#: folder: in memory, the store and the engine took 1.45 GB for a 10,000-patient cohort
+#: (0.4 GB of N-Triples), so 1 GiB of input stays well under 8 GB
+IN_MEMORY_LIMIT = 1 << 30
+
+
+def validate_files_in_store(
+    files: Sequence[Path], shape_files: Sequence[Path] | None = None, engine: str = "auto"
+) -> Validation:
+    """Validate RDF files without an rdflib graph of them (``emkg validate FILE``).
+
+    Each file is checked by :func:`emkg.rdfio.check_file` (streamed, file/line/column errors)
+    and bulk-loaded into an Oxigraph store, one named graph per file, beside the ontology's
+    class hierarchy; the compiled shapes run there, and the report asks the store
+    (:class:`emkg.storefacts.StoreFacts`). Shapes this engine does not compile, or
+    ``engine="pyshacl"``, take :func:`validate_files` instead.
+    """
+    import tempfile
+
+    import pyoxigraph as ox
+
+    from emkg import shacl_oxigraph
+    from emkg.rdfio import check_file
+    from emkg.storefacts import StoreFacts
+
+    shapes = read_shapes(shape_files)
+    if engine not in ENGINES:
+        raise InputError(
+            f"unknown validation engine {engine!r}", hint="one of " + ", ".join(ENGINES)
+        )
+    try:
+        plan = None if engine == "pyshacl" else shacl_oxigraph.Plan(shapes)
+    except shacl_oxigraph.UnsupportedShapes as exc:
+        if engine == "oxigraph":
+            raise InputError(
+                f"the oxigraph engine cannot run these shapes: {exc}",
+                hint="use --engine pyshacl (or auto) for these shapes",
+            ) from exc
+        plan = None
+    except (SyntaxError, ValueError) as exc:
+        raise _unusable(exc) from exc
+    if plan is None:
+        return validate_files(files, shape_files, engine)
+    paths_ = [Path(f) for f in files]
+    for path in paths_:
+        check_file(path)
+    ontology = ontology_graph()
+    size = sum(p.stat().st_size for p in paths_)
+    folder = (
+        tempfile.TemporaryDirectory(prefix="emkg-validate-") if size > IN_MEMORY_LIMIT else None
+    )
+    store = ox.Store(folder.name) if folder is not None else ox.Store()
+    store.extend(
+        ox.parse(
+            hierarchy(ontology).serialize(format="nt", encoding="utf-8"),
+            format=ox.RdfFormat.N_TRIPLES,
+            rename_blank_nodes=False,
+        )
+    )
+    graphs = [ox.NamedNode(f"https://w3id.org/emkg/validate/file/{i}") for i in range(len(paths_))]
+    for path, graph in zip(paths_, graphs, strict=True):
+        fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".").lower())
+        if fmt is None:
+            fmt = ox.RdfFormat.from_media_type("text/turtle")
+        assert fmt is not None
+        quads = fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG)
+        store.bulk_load(path=str(path), format=fmt, to_graph=None if quads else graph, lenient=True)
+    triples = len(store)
+    started = time.perf_counter()
+    try:
+        rows = plan.run(store)
+    except (SyntaxError, ValueError, OSError) as exc:
+        raise _unusable(exc) from exc
+    seconds = time.perf_counter() - started
+    results = sorted((_result_of(row, shapes) for row in rows), key=_result_order)
+    sources = [SourceFile(p, Graph(), _streamed_prefixes(p)) for p in paths_]
+    facts = StoreFacts(store, graphs, paths_, [dict(s.prefixes) for s in sources])
+    facts.keep = folder  # the temporary folder lives as long as the store
+    return Validation(
+        sources=sources,
+        data=Graph(),
+        shapes=shapes,
+        ontology=ontology,
+        report=Graph(),
+        results=results,
+        seconds=seconds,
+        engine="oxigraph",
+        facts=facts,
+        triples=triples,
+        rows=rows,
+    )
+
+
+def _result_of(row: Any, shapes: Graph) -> ValidationResult:
+    from emkg.shacl_oxigraph import messages
+
+    severity = shapes.value(row.shape, SH.severity)
+    return ValidationResult(
+        focus=row.focus,
+        severity=severity if isinstance(severity, URIRef) else SH.Violation,
+        component=row.component,
+        shape=row.shape,
+        constraint=row.constraint,
+        path=row.path,
+        value=row.value,
+        message=_choose_message(
+            sorted(set(messages(row, shapes))),
+            [str(m) for m in shapes.objects(row.shape, SH.message)],
+        ),
+    )
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 from emkg.rdfio import atomic_write_text
 from emkg.report import FORMATS, ReportBuilder
-from emkg.validate import ENGINES, validate_files
+from emkg.validate import ENGINES, validate_files, validate_files_in_store
 
 
 def register(sub: Any) -> None:
@@ -71,7 +71,10 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    validation = validate_files(args.files or None, args.shapes, args.engine)
+    if args.files:
+        validation = validate_files_in_store(args.files, args.shapes, args.engine)
+    else:
+        validation = validate_files(None, args.shapes, args.engine)
     text = ReportBuilder(validation).render(args.format)
     if args.output is not None:
         atomic_write_text(args.output, text)

@@ -1,0 +1,368 @@
+"""What a validation report needs to know about its nodes, asked of the Oxigraph store.
+
+``emkg validate FILE`` loads the user's files into a store (one named graph per file, see
+:func:`emkg.validate.validate_files_in_store`); the report then needs, for the nodes that have
+results and for the focus nodes of the completeness shapes: the file that holds each node, its
+owner (the named node a blank node hangs from), its patient and publication (its case), its
+types, the patients' labels, and the line of each result's node. Every one of these is a SPARQL
+query run once over all the nodes at once (the nodes are written into a scratch named graph and
+joined), so the work grows with the data, never per node times the data; lines come from one
+streaming pass over each file, looking only for the nodes that have results.
+
+The rules are those of :mod:`emkg.locate` (the rdflib locator used on the curated graph), stated
+here as queries: a node's patient is reached through ``emkg:ofPatient`` from the node or from a
+node it is part of (``emkg:hasComponent``, ``emkg:hasMeasurement``, ``emkg:hasGeneticFeature``,
+``emkg:hasTimeOffset``, ``oa:hasTarget``, ``oa:hasSelector`` backwards, ``oa:hasBody``
+forwards); its publication the same way through ``emkg:reportedIn``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import RDF, RDFS
+from rdflib.term import Node
+
+from emkg.locate import _LOCAL_NAME, _PART_OF, OA, Case, Location, Namer
+from emkg.results import from_oxigraph, to_oxigraph
+from emkg.validate import EMKG
+
+#: the scratch graph holding the nodes asked about (one triple per node)
+ASKED = ox.NamedNode("https://w3id.org/emkg/validate/asked")
+_MARK = ox.NamedNode("https://w3id.org/emkg/validate/node")
+_TRUE = ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))
+
+_UP = "|".join([*(f"^<{p}>" for p in _PART_OF), f"<{OA.hasBody}>"])
+_ASKED = f"GRAPH <{ASKED.value}> {{ ?n <{_MARK.value}> true }}"
+
+_PATIENT_OF = f"""SELECT ?n ?p WHERE {{ {_ASKED}
+  ?n ({_UP})* ?x .
+  {{ ?x <{RDF.type}> <{EMKG.Patient}> . BIND(?x AS ?p) }} UNION {{ ?x <{EMKG.ofPatient}> ?p }}
+}}"""
+_PUBLICATION_OF = f"""SELECT ?n ?p WHERE {{ {_ASKED}
+  ?n ({_UP}|<{EMKG.ofPatient}>)* ?x .
+  {{ ?x <{RDF.type}> <{EMKG.Publication}> . BIND(?x AS ?p) }}
+  UNION {{ ?x <{EMKG.reportedIn}> ?p }}
+}}"""
+_TYPES = f"SELECT ?n ?t WHERE {{ {_ASKED} ?n <{RDF.type}> ?t FILTER(isIRI(?t)) }}"
+_LABELS = f"""SELECT ?n ?l ?c WHERE {{ {_ASKED}
+  OPTIONAL {{ ?n <{RDFS.label}> ?l }} OPTIONAL {{ ?n <{EMKG.caseLabel}> ?c }} }}"""
+_AS_SUBJECT = f"SELECT DISTINCT ?n ?g WHERE {{ {_ASKED} GRAPH ?g {{ ?n ?p ?o }} }}"
+_AS_OBJECT = f"SELECT DISTINCT ?n ?g WHERE {{ {_ASKED} GRAPH ?g {{ ?s ?p ?n }} }}"
+_PARENTS = f"""SELECT ?n ?s ?b WHERE {{ {_ASKED} FILTER(isBlank(?n))
+  OPTIONAL {{ ?s ?p ?n }} OPTIONAL {{ ?n <{OA.hasBody}> ?b }} }}"""
+_BLANK_LITERALS = f"""SELECT ?n ?o WHERE {{ {_ASKED} FILTER(isBlank(?n))
+  {{ ?n ?p ?o }} UNION {{ ?n ?p ?c . ?c ?q ?o FILTER(isBlank(?c)) }}
+  FILTER(isLiteral(?o) && STRLEN(STR(?o)) >= 4) }}"""
+_PATIENTS = f"SELECT DISTINCT ?p WHERE {{ ?p <{RDF.type}>/<{RDFS.subClassOf}>* <{EMKG.Patient}> }}"
+
+#: at most this many blank nodes are looked for by their literals in the files' text
+BLANK_SEARCH_LIMIT = 500
+
+
+def _key(node: Node | None) -> str:
+    return str(node) if node is not None else ""
+
+
+class StoreFacts:
+    """The report's facts about a set of nodes, from one store (see the module docstring)."""
+
+    def __init__(
+        self,
+        store: ox.Store,
+        graphs: Sequence[ox.NamedNode],
+        files: Sequence[Path],
+        prefixes: Sequence[dict[str, str]],
+    ) -> None:
+        self.store = store
+        self.graphs = {g.value: i for i, g in enumerate(graphs)}
+        self.files = list(files)
+        self.file_prefixes = list(prefixes)
+        self._patient: dict[Node, Node] = {}
+        self._publication: dict[Node, Node] = {}
+        self._types: dict[Node, list[URIRef]] = defaultdict(list)
+        self._labels: dict[Node, Node] = {}
+        self._file: dict[Node, int] = {}
+        self._owner: dict[Node, Node] = {}
+        self._lines: dict[Node, int] = {}
+        self._asked: set[Node] = set()
+        #: what must live as long as the store (its temporary folder, if on disk)
+        self.keep: object = None
+
+    # -- asking -------------------------------------------------------------------------
+
+    def select(self, query: str) -> Iterable[tuple[Node | None, ...]]:
+        solutions = self.store.query(query, use_default_graph_as_union=True)
+        assert isinstance(solutions, ox.QuerySolutions)
+        for solution in solutions:
+            yield tuple(
+                from_oxigraph(solution[v.value]) if solution[v.value] is not None else None
+                for v in solutions.variables
+            )
+
+    def _mark(self, nodes: Iterable[Node]) -> None:
+        self.store.clear_graph(ASKED)
+        self.store.extend(
+            ox.Quad(to_oxigraph(n), _MARK, _TRUE, ASKED)  # type: ignore[arg-type]
+            for n in nodes
+            if not isinstance(n, Literal)
+        )
+
+    def patients(self) -> list[Node]:
+        """Every patient (an instance of emkg:Patient or of a subclass), sorted."""
+        return sorted((row[0] for row in self.select(_PATIENTS) if row[0] is not None), key=str)
+
+    def ask(self, nodes: Iterable[Node], *, lines_for: Iterable[Node] = ()) -> None:
+        """Learn everything the report needs about ``nodes`` (lines only for ``lines_for``)."""
+        fresh = {n for n in nodes if n not in self._asked}
+        if fresh:
+            self._ask(fresh)
+        wanted = [n for n in lines_for if n not in self._lines]
+        if wanted:
+            self._find_lines(wanted)
+
+    def _ask(self, nodes: set[Node]) -> None:
+        self._asked |= nodes
+        self._mark(nodes)
+        for query, into in ((_PATIENT_OF, self._patient), (_PUBLICATION_OF, self._publication)):
+            for n, p in self.select(query):
+                if n is not None and p is not None and (n not in into or _key(p) < _key(into[n])):
+                    into[n] = p
+        for n, t in self.select(_TYPES):
+            if n is not None and isinstance(t, URIRef):
+                self._types[n].append(t)
+        placed: set[Node] = set()
+        for query in (_AS_SUBJECT, _AS_OBJECT):
+            found: dict[Node, int] = {}
+            for n, g in self.select(query):
+                index = self.graphs.get(str(g))
+                if n is not None and index is not None and n not in placed:
+                    found[n] = min(index, found.get(n, index))
+            self._file.update(found)
+            placed |= set(found)
+        self._owners(nodes)
+        self._mark(nodes)
+        for n, label, case_label in self.select(_LABELS):
+            chosen = label if label is not None else case_label
+            if n is not None and chosen is not None and n not in self._labels:
+                self._labels[n] = chosen
+        self.store.clear_graph(ASKED)
+        patients = {p for p in (self._patient.get(n) for n in nodes) if p is not None}
+        if patients - self._asked:
+            self._ask(patients - self._asked)
+
+    def _owners(self, nodes: set[Node]) -> None:
+        """The named node each blank node hangs from, walking up parent by parent."""
+        parent: dict[Node, Node] = {}
+        frontier = {n for n in nodes if isinstance(n, BNode)}
+        known: set[Node] = set()
+        while frontier:
+            known |= frontier
+            self._mark(frontier)
+            up: dict[Node, Node] = {}
+            body: dict[Node, Node] = {}
+            for n, s, b in self.select(_PARENTS):
+                if n is None:
+                    continue
+                if s is not None and (n not in up or _key(s) < _key(up[n])):
+                    up[n] = s
+                if b is not None and (n not in body or _key(b) < _key(body[n])):
+                    body[n] = b
+            for n in frontier:
+                chosen = up.get(n, body.get(n))
+                if chosen is not None:
+                    parent[n] = chosen
+            frontier = {p for p in parent.values() if isinstance(p, BNode)} - known
+        for n in nodes:
+            current, seen = n, set()
+            while isinstance(current, BNode) and current in parent and current not in seen:
+                seen.add(current)
+                current = parent[current]
+            self._owner[n] = current
+        self._mark(nodes)
+
+    # -- answers --------------------------------------------------------------------------
+
+    def owner(self, node: Node) -> Node:
+        return self._owner.get(node, node)
+
+    def patient(self, node: Node) -> Node | None:
+        return self._patient.get(node)
+
+    def file_index(self, node: Node) -> int | None:
+        index = self._file.get(node)
+        if index is None and self.owner(node) != node:
+            index = self._file.get(self.owner(node))
+        return index
+
+    def prefixes_of(self, node: Node) -> dict[str, str]:
+        index = self._file.get(node)
+        return dict(self.file_prefixes[index]) if index is not None else {}
+
+    def kind(self, node: Node, namer: Namer) -> str:
+        types = self._types.get(node, [])
+        preferred = [t for t in types if str(t).startswith((str(EMKG), str(OA)))]
+        chosen = sorted(preferred or types, key=str)
+        return namer.name(chosen[0]) if chosen else ""
+
+    def case(self, node: Node, namer: Namer) -> Case:
+        patient = self._patient.get(node)
+        if patient is not None:
+            label = self._labels.get(patient)
+            name = str(label) if label is not None else namer.name(patient)
+            return Case("patient", patient, name, self._publication.get(patient))
+        publication = self._publication.get(node)
+        if publication is not None:
+            doi = str(publication).removeprefix("https://doi.org/")
+            return Case("publication", publication, f"publication {doi}", publication)
+        index = self.file_index(node)
+        where = f" in {self.files[index]}" if index is not None else ""
+        return Case("other", None, f"nodes of no case{where}", None)
+
+    def where(self, node: Node) -> Location:
+        index = self.file_index(node)
+        if index is None:
+            return Location(None, None, self.owner(node))
+        return Location(self.files[index], self._lines.get(node), self.owner(node))
+
+    # -- lines ----------------------------------------------------------------------------
+
+    def _tokens(self, iri: str, prefixes: dict[str, str]) -> list[str]:
+        tokens = [f"<{iri}>"]
+        for prefix, namespace in prefixes.items():
+            local = iri[len(namespace) :]
+            if iri.startswith(namespace) and local and _LOCAL_NAME.match(local):
+                tokens.append(f"{prefix}:{local}")
+        tokens.append(f'"{iri}"')
+        return tokens
+
+    def _find_lines(self, nodes: list[Node]) -> None:
+        """One pass over each file: the first line where each node's IRI stands as a subject
+        (else as a JSON-LD ``@id``, else anywhere); a blank node, the first line holding one of
+        its literals, else its owner's line (the rules of :mod:`emkg.locate`)."""
+        by_file: dict[int, list[Node]] = defaultdict(list)
+        for node in nodes:
+            index = self.file_index(node)
+            if index is not None:
+                by_file[index].append(node)
+        blank_needles = self._blank_needles([n for n in nodes if isinstance(n, BNode)])
+        for index, members in by_file.items():
+            iris: dict[str, Node] = {}
+            for node in members:
+                named = node if isinstance(node, URIRef) else self.owner(node)
+                if isinstance(named, URIRef):
+                    for token in self._tokens(str(named), self.file_prefixes[index]):
+                        iris.setdefault(token, named)
+            needles: dict[Node, list[str]] = {
+                n: blank_needles.get(n, []) for n in members if isinstance(n, BNode)
+            }
+            found = _scan(self.files[index], iris, needles)
+            for node in members:
+                line = found.get(node)
+                if line is None:
+                    named = self.owner(node) if isinstance(node, BNode) else node
+                    line = found.get(named) if isinstance(named, URIRef) else None
+                if line is not None:
+                    self._lines[node] = line
+
+    def _blank_needles(self, blanks: list[Node]) -> dict[Node, list[str]]:
+        if not blanks or len(blanks) > BLANK_SEARCH_LIMIT:
+            return {}
+        self._mark(blanks)
+        needles: dict[Node, list[str]] = defaultdict(list)
+        for n, value in self.select(_BLANK_LITERALS):
+            if n is not None and value is not None:
+                needles[n].append(str(value).splitlines()[0][:60])
+        self.store.clear_graph(ASKED)
+        return {n: sorted(set(v)) for n, v in needles.items()}
+
+
+_SUBJECT = re.compile(r"^\s*([^\s;,]+)")
+_ID = re.compile(r'"@id"\s*:\s*("[^"]*"|<[^>]*>|[^\s,}]+)')
+_ANY = re.compile(r'<[^>\s]*>|"[^"\n]*"|(?<![\w:/#-])[A-Za-z_][\w.-]*:[\w.-]*')
+
+
+def _candidates(token: str) -> Iterable[str]:
+    """``token`` and each prefix of it that ends before a ``.`` (``ex:a.`` -> ``ex:a``)."""
+    yield token
+    for i in range(len(token) - 1, 0, -1):
+        if token[i] == ".":
+            yield token[:i]
+
+
+def _scan(path: Path, iris: dict[str, Node], needles: dict[Node, list[str]]) -> dict[Node, int]:
+    """The line of each node (see StoreFacts._find_lines): one pass over ``path`` for the
+    subjects and the blank nodes' literals, a second only if some IRI is not a subject."""
+    subject: dict[Node, int] = {}
+    blank: dict[Node, int] = {}
+    open_needles = {n: v for n, v in needles.items() if v}
+    wanted = len(set(iris.values()))
+    for number, line in _lines(path):
+        match = _SUBJECT.match(line)
+        if match is not None:
+            for token in _candidates(match.group(1)):
+                node = iris.get(token)
+                if node is not None and node not in subject:
+                    subject[node] = number
+                    break
+        if open_needles:
+            for node, texts in list(open_needles.items()):
+                if any(text in line for text in texts):
+                    blank[node] = number
+                    del open_needles[node]
+        if len(subject) == wanted and not open_needles:
+            break
+    as_id: dict[Node, int] = {}
+    anywhere: dict[Node, int] = {}
+    missing = {t: n for t, n in iris.items() if n not in subject}
+    if missing:
+        for number, line in _lines(path):
+            for token in _ID.findall(line):
+                node = missing.get(token)
+                if node is not None and node not in as_id:
+                    as_id[node] = number
+            for token in _ANY.findall(line):
+                for candidate in _candidates(token):
+                    node = missing.get(candidate)
+                    if node is not None and node not in anywhere:
+                        anywhere[node] = number
+            if len(as_id) == len(set(missing.values())):
+                break
+    return {**anywhere, **as_id, **subject, **blank}
+
+
+def _lines(path: Path) -> Iterable[tuple[int, str]]:
+    try:
+        handle = path.open(encoding="utf-8", errors="replace")
+    except OSError:
+        return
+    with handle:
+        yield from enumerate(handle, start=1)
+
+
+class FactsLocator:
+    """:class:`emkg.locate.Locator`'s answers (where, case, kind, prefixes) from the facts."""
+
+    def __init__(self, facts: StoreFacts, namer: Namer) -> None:
+        self.facts = facts
+        self.namer = namer
+
+    def where(self, node: Node) -> Location:
+        return self.facts.where(node)
+
+    def prefixes_of(self, node: Node) -> dict[str, str]:
+        return self.facts.prefixes_of(node)
+
+    def case(self, node: Node) -> Case:
+        return self.facts.case(node, self.namer)
+
+    def kind(self, node: Node) -> str:
+        return self.facts.kind(node, self.namer)
+
+    def patient(self, node: Node) -> Node | None:
+        return self.facts.patient(node)
