@@ -20,7 +20,8 @@ and ``emkg validate --engine pyshacl`` (pySHACL, the reference engine); and, on 
 graph, the wall time of ``emkg query cq01 --param therapy=blinatumomab`` (median of 7 runs).
 
 A step that passes its time limit is stopped and shown as ``>LIMIT``; a step that fails
-shows ``failed``: the run goes on either way. The growth exponent of a step is
+shows ``failed``: the run goes on either way. A step stopped at its limit is not run again
+on the larger cohorts (its time there is known to be over the limit: "not run"). The growth exponent of a step is
 ``log(t_big / t_small) / log(N_big / N_small)`` between the two largest sizes (1.0 is
 linear), from wall time and from CPU time. The Markdown table goes to standard output,
 progress to standard error. Run it with ``nice`` on a shared machine:
@@ -77,12 +78,18 @@ class Step:
     exit: int = 0  # 1: emkg validate found violations (the cohort is not valid emkg data)
 
     @property
+    def stopped(self) -> bool:
+        """Stopped at its time or memory limit."""
+        return self.seconds is None and self.note.endswith(" limit")
+
+    @property
     def over_limit(self) -> bool:
-        return self.seconds is None and self.note.endswith("limit")
+        """Stopped at its time limit (``note`` is then "S s limit")."""
+        return self.seconds is None and self.note.endswith(" s limit")
 
     def show(self) -> str:
         if self.seconds is None:
-            if self.over_limit:
+            if self.note.endswith(" limit"):  # time or memory: ">60 s", ">16 GB memory"
                 return f">{self.note.removesuffix(' limit')}"
             return self.note or "failed"
         text = _secs(self.seconds)
@@ -104,21 +111,41 @@ class SizeResult:
     steps: dict[str, Step] = field(default_factory=dict)
 
 
+#: a child whose resident memory passes this is stopped (``--memory-limit``), so that one
+#: runaway step cannot push a shared machine into swap
+MEMORY_LIMIT = [16 * GB]
+
+
+def _resident(pid: int) -> int:
+    try:
+        pages = Path(f"/proc/{pid}/statm").read_text(encoding="ascii").split()[1]
+        return int(pages) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def run_child(cmd: list[str], limit: float) -> tuple[Step, str]:
-    """Run ``cmd`` with a time limit: wall, CPU and peak memory (kernel), standard output."""
+    """Run ``cmd`` with a time and a memory limit: wall, CPU, peak memory, standard output."""
     t0 = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT, start_new_session=True)
+        polls = 0
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
+            polls += 1
+            over = None
             if time.perf_counter() - t0 > limit:
+                over = f"{limit:.0f} s limit"
+            elif polls % 10 == 0 and _resident(proc.pid) > MEMORY_LIMIT[0]:
+                over = f"{MEMORY_LIMIT[0] / GB:.3g} GB memory limit"
+            if over is not None:
                 os.killpg(proc.pid, signal.SIGKILL)  # the child and anything it started
                 _pid, status, usage = os.wait4(proc.pid, 0)
                 proc.returncode = -9
                 cpu = usage.ru_utime + usage.ru_stime
-                return Step(None, cpu, usage.ru_maxrss * 1024, f"{limit:.0f} s limit"), ""
+                return Step(None, cpu, usage.ru_maxrss * 1024, over), ""
             time.sleep(0.02)
         seconds = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -237,10 +264,27 @@ def emkg(*args: str) -> list[str]:
     return [PY, "-m", "emkg", *args]
 
 
-def measure_exports(release: Path, work: Path, limit: float) -> dict[str, Step]:
+#: steps stopped at a limit, with the size that stopped them: not run again at larger sizes
+Skip = dict[str, int]
+
+
+def skipped(key: str, skip: Skip) -> Step | None:
+    """The figure of a step already stopped at its limit on a smaller cohort: not run."""
+    if key in skip:
+        return Step(None, note=f"not run (stopped at its limit at {skip[key]:,} patients)")
+    return None
+
+
+def measure_exports(
+    release: Path, work: Path, limit: float, skip: Skip | None = None
+) -> dict[str, Step]:
     """``emkg export tables`` and ``emkg export phenopackets`` on ``release``, each timed."""
     out: dict[str, Step] = {}
     for what in EXPORTS:
+        known = skipped(f"export {what}", skip or {})
+        if known is not None:
+            out[f"export {what}"] = known
+            continue
         target = work / f"export-{what}"
         step, _text = run_child(
             emkg("export", what, "--release", str(release), "--out", str(target)), limit
@@ -268,7 +312,11 @@ def measure_query(release: Path, ref: str, variant: str, args: argparse.Namespac
     return Step(item["seconds"], item["cpu"], step.peak, rows=item["rows"], runs=item["runs"])
 
 
-def measure_size(n: int, work: Path, args: argparse.Namespace, log: Log) -> SizeResult:
+def measure_size(
+    n: int, work: Path, args: argparse.Namespace, log: Log, skip: Skip | None = None
+) -> SizeResult:
+    """Every step at ``n`` patients; steps in ``skip`` (stopped at a smaller size) not run."""
+    skip = skip or {}
     res = SizeResult(n)
     cohort = work / f"cohort-{n}.nt"
     rel = work / f"release-{n}"
@@ -284,9 +332,12 @@ def measure_size(n: int, work: Path, args: argparse.Namespace, log: Log) -> Size
     )
     res.steps["build"] = step
     log(f"{n:>7,} build           {step.show()}  peak {step.peak / GB:.2f} GB")
-    step, _text = run_child(
-        emkg("validate", str(cohort), "--output", str(work / f"validation-{n}.txt")),
-        args.validate_timeout,
+    step = (
+        skipped("validate", skip)
+        or run_child(
+            emkg("validate", str(cohort), "--output", str(work / f"validation-{n}.txt")),
+            args.validate_timeout,
+        )[0]
     )
     res.steps["validate"] = step
     log(f"{n:>7,} validate        {step.show()}  peak {step.peak / GB:.2f} GB")
@@ -294,13 +345,13 @@ def measure_size(n: int, work: Path, args: argparse.Namespace, log: Log) -> Size
         return res
     for ref in cq_ids():
         for variant in ("default", "typical"):
-            step = measure_query(rel, ref, variant, args)
+            step = skipped(f"{ref} {variant}", skip) or measure_query(rel, ref, variant, args)
             if step.note == "no parameter":
                 continue
             res.steps[f"{ref} {variant}"] = step
             rows = f"  {step.rows:,} rows" if step.rows is not None else ""
             log(f"{n:>7,} {ref} {variant:<10} {step.show()}{rows}")
-    for name, step in measure_exports(rel, work, args.export_timeout).items():
+    for name, step in measure_exports(rel, work, args.export_timeout, skip).items():
         res.steps[name] = step
         log(f"{n:>7,} {name:<15} {step.show()}  {step.rows or 0:,} files")
     return res
@@ -474,6 +525,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--validate-timeout", type=float, default=900.0)
     ap.add_argument("--export-timeout", type=float, default=300.0)
     ap.add_argument("--step-timeout", type=float, default=1800.0, help="generate, build")
+    ap.add_argument("--memory-limit", type=float, default=16.0, help="GB per step")
     ap.add_argument("--work", type=Path, default=None, help="folder for cohorts and releases")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
@@ -491,16 +543,22 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
+    MEMORY_LIMIT[0] = int(args.memory_limit * GB)
+
     work = args.work or Path(tempfile.mkdtemp(prefix="emkg-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     started = time.time()
     log(f"work folder {work}; load average at start {os.getloadavg()[0]:.1f}")
     results: list[SizeResult] = []
     peers: dict[str, Step] = {}
+    skip: Skip = {}  # a step stopped at its limit is not run again on a larger cohort
     try:
         cli = measure_cli(work, log)
         for n in sorted(args.sizes):
-            results.append(measure_size(n, work, args, log))
+            results.append(measure_size(n, work, args, log, skip))
+            for key, step in results[-1].steps.items():
+                if step.stopped and key not in ("generate", "build"):
+                    skip.setdefault(key, n)
             if n == args.peer_size:  # the peers while the cohort is there
                 peers = measure_peers(n, work, args, log)
             if not args.keep:  # a cohort and its release are not needed once measured
