@@ -21,10 +21,10 @@ graph, the wall time of ``emkg query cq01 --param therapy=blinatumomab`` (median
 
 A step that passes its time limit is stopped and shown as ``>LIMIT``; a step that fails
 shows ``failed``: the run goes on either way. A step stopped at its limit is not run again
-on the larger cohorts (its time there is known to be over the limit: "not run"). The growth exponent of a step is
-``log(t_big / t_small) / log(N_big / N_small)`` between the two largest sizes (1.0 is
-linear), from wall time and from CPU time. The Markdown table goes to standard output,
-progress to standard error. Run it with ``nice`` on a shared machine:
+on the larger cohorts (its time there is known to be over the limit: "not run"). The growth
+exponent of a step is ``log(t_big / t_small) / log(N_big / N_small)`` between the two
+largest sizes (1.0 is linear), from wall time and from CPU time. The Markdown table goes to
+standard output, progress to standard error. Run it with ``nice`` on a shared machine:
 
     nice .venv/bin/python scripts/benchmark.py --sizes 1000 10000 100000
 """
