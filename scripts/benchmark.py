@@ -20,10 +20,11 @@ and ``emkg validate --engine pyshacl`` (pySHACL, the reference engine); and, on 
 graph, the wall time of ``emkg query cq01 --param therapy=blinatumomab`` (median of 7 runs).
 
 A step that passes its time limit is stopped and shown as ``>LIMIT``; a step that fails
-shows ``failed``: the run goes on either way. The growth exponent of a step is
-``log(t_big / t_small) / log(N_big / N_small)`` between the two largest sizes (1.0 is
-linear), from wall time and from CPU time. The Markdown table goes to standard output,
-progress to standard error. Run it with ``nice`` on a shared machine:
+shows ``failed``: the run goes on either way. A step stopped at its limit is not run again
+on the larger cohorts (its time there is known to be over the limit: "not run"). The growth
+exponent of a step is ``log(t_big / t_small) / log(N_big / N_small)`` between the two
+largest sizes (1.0 is linear), from wall time and from CPU time. The Markdown table goes to
+standard output, progress to standard error. Run it with ``nice`` on a shared machine:
 
     nice .venv/bin/python scripts/benchmark.py --sizes 1000 10000 100000
 """
@@ -75,6 +76,11 @@ class Step:
     rows: int | None = None
     runs: int = 1
     exit: int = 0  # 1: emkg validate found violations (the cohort is not valid emkg data)
+
+    @property
+    def stopped(self) -> bool:
+        """Stopped at its time or memory limit."""
+        return self.seconds is None and self.note.endswith(" limit")
 
     @property
     def over_limit(self) -> bool:
@@ -258,10 +264,27 @@ def emkg(*args: str) -> list[str]:
     return [PY, "-m", "emkg", *args]
 
 
-def measure_exports(release: Path, work: Path, limit: float) -> dict[str, Step]:
+#: steps stopped at a limit, with the size that stopped them: not run again at larger sizes
+Skip = dict[str, int]
+
+
+def skipped(key: str, skip: Skip) -> Step | None:
+    """The figure of a step already stopped at its limit on a smaller cohort: not run."""
+    if key in skip:
+        return Step(None, note=f"not run (stopped at its limit at {skip[key]:,} patients)")
+    return None
+
+
+def measure_exports(
+    release: Path, work: Path, limit: float, skip: Skip | None = None
+) -> dict[str, Step]:
     """``emkg export tables`` and ``emkg export phenopackets`` on ``release``, each timed."""
     out: dict[str, Step] = {}
     for what in EXPORTS:
+        known = skipped(f"export {what}", skip or {})
+        if known is not None:
+            out[f"export {what}"] = known
+            continue
         target = work / f"export-{what}"
         step, _text = run_child(
             emkg("export", what, "--release", str(release), "--out", str(target)), limit
@@ -289,7 +312,11 @@ def measure_query(release: Path, ref: str, variant: str, args: argparse.Namespac
     return Step(item["seconds"], item["cpu"], step.peak, rows=item["rows"], runs=item["runs"])
 
 
-def measure_size(n: int, work: Path, args: argparse.Namespace, log: Log) -> SizeResult:
+def measure_size(
+    n: int, work: Path, args: argparse.Namespace, log: Log, skip: Skip | None = None
+) -> SizeResult:
+    """Every step at ``n`` patients; steps in ``skip`` (stopped at a smaller size) not run."""
+    skip = skip or {}
     res = SizeResult(n)
     cohort = work / f"cohort-{n}.nt"
     rel = work / f"release-{n}"
@@ -305,9 +332,12 @@ def measure_size(n: int, work: Path, args: argparse.Namespace, log: Log) -> Size
     )
     res.steps["build"] = step
     log(f"{n:>7,} build           {step.show()}  peak {step.peak / GB:.2f} GB")
-    step, _text = run_child(
-        emkg("validate", str(cohort), "--output", str(work / f"validation-{n}.txt")),
-        args.validate_timeout,
+    step = (
+        skipped("validate", skip)
+        or run_child(
+            emkg("validate", str(cohort), "--output", str(work / f"validation-{n}.txt")),
+            args.validate_timeout,
+        )[0]
     )
     res.steps["validate"] = step
     log(f"{n:>7,} validate        {step.show()}  peak {step.peak / GB:.2f} GB")
@@ -315,13 +345,13 @@ def measure_size(n: int, work: Path, args: argparse.Namespace, log: Log) -> Size
         return res
     for ref in cq_ids():
         for variant in ("default", "typical"):
-            step = measure_query(rel, ref, variant, args)
+            step = skipped(f"{ref} {variant}", skip) or measure_query(rel, ref, variant, args)
             if step.note == "no parameter":
                 continue
             res.steps[f"{ref} {variant}"] = step
             rows = f"  {step.rows:,} rows" if step.rows is not None else ""
             log(f"{n:>7,} {ref} {variant:<10} {step.show()}{rows}")
-    for name, step in measure_exports(rel, work, args.export_timeout).items():
+    for name, step in measure_exports(rel, work, args.export_timeout, skip).items():
         res.steps[name] = step
         log(f"{n:>7,} {name:<15} {step.show()}  {step.rows or 0:,} files")
     return res
@@ -521,10 +551,14 @@ def main(argv: list[str] | None = None) -> int:
     log(f"work folder {work}; load average at start {os.getloadavg()[0]:.1f}")
     results: list[SizeResult] = []
     peers: dict[str, Step] = {}
+    skip: Skip = {}  # a step stopped at its limit is not run again on a larger cohort
     try:
         cli = measure_cli(work, log)
         for n in sorted(args.sizes):
-            results.append(measure_size(n, work, args, log))
+            results.append(measure_size(n, work, args, log, skip))
+            for key, step in results[-1].steps.items():
+                if step.stopped and key not in ("generate", "build"):
+                    skip.setdefault(key, n)
             if n == args.peer_size:  # the peers while the cohort is there
                 peers = measure_peers(n, work, args, log)
             if not args.keep:  # a cohort and its release are not needed once measured

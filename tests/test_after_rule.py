@@ -151,3 +151,23 @@ def test_the_timeline_exercises_every_placement_property() -> None:
     used = {p for _, p, _ in graph if p != EMKG.sequenceIndex}
     declared = set(_ontology().subjects(RDFS.subPropertyOf, EMKG.placedRelativeTo))
     assert used == declared
+
+
+def test_every_list_of_placement_properties_lists_them_all() -> None:
+    """A VALUES list naming one placement property (the after block, CQ9's placement columns)
+    names them all: saved queries read no inferred triples, so a property left out would be
+    silently missing from its answers. (CQ6's single "placed after the infusion" is an
+    attribution, not a list; the placements view reads rdfs:subPropertyOf.)"""
+    declared = {
+        str(p).removeprefix(str(EMKG))
+        for p in _ontology().subjects(RDFS.subPropertyOf, EMKG.placedRelativeTo)
+    }
+    lists = 0
+    for path in QUERY_FILES:
+        text = path.read_text(encoding="utf-8")
+        for block in re.findall(r"VALUES [^{]*\{([^}]*)\}", text):
+            named = {name for name in declared if re.search(rf"emkg:{name}\b", block)}
+            if named:
+                lists += 1
+                assert named == declared, f"{path.name} leaves out {sorted(declared - named)}"
+    assert lists > len(AFTER_FILES)  # the after blocks and CQ9's placement columns

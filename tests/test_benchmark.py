@@ -93,3 +93,20 @@ def test_the_table_marks_targets_and_exponents(bench: ModuleType) -> None:
     assert "> 1.00" in lines["validate"]  # a lower bound: 30 s -> more than 300 s
     assert "<= 300 s **not met**" in lines["validate"]
     assert "3.00 GB (build)" in lines["peak memory (largest step)"]
+
+
+def test_a_step_stopped_on_a_smaller_cohort_is_not_run_again(
+    bench: ModuleType, tmp_path: Path
+) -> None:
+    # no release exists in tmp_path: an export that were run would fail, not say "not run"
+    steps = bench.measure_exports(
+        tmp_path / "no-release",
+        tmp_path,
+        30.0,
+        {"export tables": 1000, "export phenopackets": 1000},
+    )
+    for step in steps.values():
+        assert step.seconds is None
+        assert not step.stopped  # no limit passed here: no exponent is drawn from it
+        assert step.show() == "not run (stopped at its limit at 1,000 patients)"
+    assert bench.skipped("validate", {}) is None

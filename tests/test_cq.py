@@ -49,6 +49,15 @@ def _said_at_the_same_time(records: Sequence[Record]) -> set[tuple[Any, ...]]:
     }
 
 
+def _placements(records: Sequence[Record]) -> set[tuple[Any, ...]]:
+    """CQ9's placed events: (event, placement, the event it is placed against)."""
+    return {
+        (r["event"], r["placement"], r["placementAnchor"])
+        for r in records
+        if r.get("placement") is not None
+    }
+
+
 def _dose_levels(records: Sequence[Record]) -> set[tuple[Any, ...]]:
     """The dose level changed from and to, without the curator's gloss in brackets."""
     return {
@@ -157,6 +166,8 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     # CQ9: timelines (one patient's timeline is a question of that source's file)
     Question("cq09-patients", "cq09", rows_of("patient")),
+    # the partial order on the timeline: an event placed only relative to another shows how
+    Question("cq09-placements", "cq09", _placements),
     # CQ10: bridged from CAR-T to HSCT
     Question(
         "cq10-bridges",

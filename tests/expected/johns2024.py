@@ -314,6 +314,11 @@ ANSWERS: dict[str, Any] = {
     # CQ9: timelines
     # ----------------------------------------------------------------------------------------
     "cq09-patients": {(J1,), (J2,)},
+    # "In case one, we describe a patient who had multifocal bony and extramedullary B-ALL
+    # entering his spinal canal and abutting his dura ... Due to concern for CAR-mediated
+    # inflammation and para-spinal edema and lack of data, this patient received pre-CAR
+    # radiation": the disease in the spinal canal is known only to come before the radiation
+    "cq09-placements": {(j1("f-spinal-canal"), e("placedBefore"), j1("e27-radiation"))},
     "cq09-case-one-patient": {(J1,)},
     # "He was treated as per COG AALL0932" (agents not named); "chemotherapy re-induction with
     # vincristine, doxorubicin, dexrazoxane, venetoclax, rylaze, and intrathecal methotrexate,

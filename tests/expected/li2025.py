@@ -160,6 +160,16 @@ ANSWERS: dict[str, Any] = {
     "cq08-after-cart": {(LI1, li("rel55-medullary"), li("e32-cd19-cart"))},
     # CQ9 -------------------------------------------------------------------------------------
     "cq09-patients": {(LI1,)},
+    # "Selinexor (40 mg/week) and chidamide (60 mg/week) were subsequently administered for one
+    # month. At the same time, a right breast mass was found, which was revealed by biopsy to be
+    # extramedullary relapse": the finding and the relapse during that month's line. "A chest CT
+    # scan revealed that the abnormal breast mass was significantly alleviated after CAR-T cell
+    # therapy" (no time given): after the CAR-T.
+    "cq09-placements": {
+        (li("f18-breast-biopsy"), e("during"), li("e17-selinexor-chidamide")),
+        (li("rel19-em-breast"), e("during"), li("e17-selinexor-chidamide")),
+        (li("f40-breast-ct-regression"), e("placedAfter"), li("e32-cd19-cart")),
+    },
     # CQ10 ------------------------------------------------------------------------------------
     # "CAR-T cell therapy bridge to unrelated cord blood transplantation"; "Allografts were from
     # 8/10 HLA-matched unrelated umbilical cord blood"

@@ -67,6 +67,20 @@ ANSWERS: dict[str, Any] = {
     "cq08-after-cart": {(LIU1, liu("rel09-bm"), AUTO)},
     # CQ9 -------------------------------------------------------------------------------------
     "cq09-patients": {(LIU1,)},
+    # "only grade 1 cytokine release syndrome (CRS) and immune effector cell-associated
+    # neurotoxicity syndrome (ICANS) events were detected during the treatment period": during
+    # the CAR-T treatment, which began with the autologous infusion, so not before it; the HSCT
+    # came in the "subsequent follow-up", so both are before it. "During subsequent follow-up,
+    # the patient achieved a disease-free survival of 5 months and was successfully bridged to
+    # hematopoietic stem cell transplantation": after the last CR ("leading to another
+    # achievement of CR in BM"), unordered against the HSCT.
+    "cq09-placements": {
+        (liu("t12-crs"), e("notBefore"), AUTO),
+        (liu("t12-crs"), e("placedBefore"), liu("e14-hsct")),
+        (liu("t13-icans"), e("notBefore"), AUTO),
+        (liu("t13-icans"), e("placedBefore"), liu("e14-hsct")),
+        (liu("fu15"), e("placedAfter"), liu("r11-allo-bm")),
+    },
     # CQ10 ------------------------------------------------------------------------------------
     # after the brother-derived CAR-T the patient "was successfully bridged to hematopoietic
     # stem cell transplantation" (donor, graft and interval not given)
