@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -255,3 +256,57 @@ def test_readme_shows_the_completeness_table() -> None:
     section = readme.split("## Completeness of the curated cases", 1)[1]
     assert "emkg validate --format markdown" in section
     assert "| case | source | elements checked | present |" in section
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "em-finding.invalid.ttl",
+        "provenance.invalid.ttl",
+        "claim.invalid.ttl",
+        "patient.invalid.ttl",
+        "placement.invalid.ttl",
+        "deidentification.invalid.ttl",
+    ],
+)
+def test_files_validated_in_the_store_get_the_report_of_the_graph_path(name: str) -> None:
+    """``emkg validate FILE`` reads files into the store only (no rdflib graph of them); its
+    report (cases, owners, files and lines, completeness) is the one the rdflib locator gives."""
+    from emkg.report import ReportBuilder
+    from emkg.validate import validate_files_in_store
+
+    files = [CONTEXT, FIXTURES / name]
+    in_graph = validate_files(files)
+    in_store = validate_files_in_store(files)
+    assert in_store.facts is not None and len(in_store.data) == 0
+    assert in_store.size == in_graph.size
+    for fmt in ("text", "json", "markdown"):
+        expected = ReportBuilder(in_graph).render(fmt)
+        got = ReportBuilder(in_store).render(fmt)
+        timing = re.compile(r'in \d+\.\d s|"seconds": [\d.]+')
+        assert timing.sub("", got) == timing.sub("", expected), fmt
+
+
+def test_no_report_format_repeats_a_value_flagged_as_personal_data(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from emkg.redact import WITHHELD, Redactor
+
+    fixture = FIXTURES / "deidentification.invalid.ttl"
+    validation = validate_files([CONTEXT, fixture])
+    redactor = Redactor(validation)
+    flagged = sorted(redactor.values)
+    assert flagged, "the fixture has values flagged as personal data"
+    for fmt in ("text", "json", "markdown", "turtle"):
+        code, out, _err = run(capsys, str(CONTEXT), str(fixture), "--format", fmt)
+        assert code == 1
+        # the Turtle report: every literal (blank-node labels may hold digits by chance)
+        shown = (
+            [str(o) for o in Graph().parse(data=out, format="turtle").objects()]
+            if fmt == "turtle"
+            else [out]
+        )
+        for value in flagged:
+            assert not [text for text in shown if value in text], (fmt, value)
+        if fmt != "markdown":
+            assert WITHHELD in out, fmt

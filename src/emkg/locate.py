@@ -180,9 +180,13 @@ class Locator:
         current = node
         while isinstance(current, BNode) and current not in seen:
             seen.add(current)
-            parent = next((s for s in self.data.subjects(None, current) if s not in seen), None)
+            parent = min(
+                (s for s in self.data.subjects(None, current) if s not in seen),
+                key=str,
+                default=None,
+            )
             if parent is None:
-                parent = next(iter(self.data.objects(current, OA.hasBody)), None)
+                parent = min(self.data.objects(current, OA.hasBody), key=str, default=None)
             if parent is None:
                 return current
             current = parent
@@ -194,14 +198,14 @@ class Locator:
         seen = _seen | {node}
         if (node, RDF.type, EMKG.Patient) in self.data:
             return node
-        for patient in self.data.objects(node, EMKG.ofPatient):
+        for patient in sorted(self.data.objects(node, EMKG.ofPatient), key=str):
             return patient
         for link in _PART_OF:
-            for parent in self.data.subjects(link, node):
+            for parent in sorted(self.data.subjects(link, node), key=str):
                 found = self.patient(parent, seen)
                 if found is not None:
                     return found
-        for body in self.data.objects(node, OA.hasBody):
+        for body in sorted(self.data.objects(node, OA.hasBody), key=str):
             found = self.patient(body, seen)
             if found is not None:
                 return found
@@ -213,17 +217,17 @@ class Locator:
         seen = _seen | {node}
         if (node, RDF.type, EMKG.Publication) in self.data:
             return node
-        for publication in self.data.objects(node, EMKG.reportedIn):
+        for publication in sorted(self.data.objects(node, EMKG.reportedIn), key=str):
             return publication
         patient = self.patient(node)
         if patient is not None and patient != node:
             return self.publication(patient, seen)
         for link in _PART_OF:
-            for parent in self.data.subjects(link, node):
+            for parent in sorted(self.data.subjects(link, node), key=str):
                 found = self.publication(parent, seen)
                 if found is not None:
                     return found
-        for body in self.data.objects(node, OA.hasBody):
+        for body in sorted(self.data.objects(node, OA.hasBody), key=str):
             found = self.publication(body, seen)
             if found is not None:
                 return found

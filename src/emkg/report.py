@@ -162,7 +162,7 @@ class ReportBuilder:
             groups[item.case][item.result.focus].append(item)
         for case in sorted(groups, key=lambda c: c.sort_key):
             out.append("")
-            header = f"== {case.label}"
+            header = f"== {self.redactor.text(case.label)}"
             if case.node is not None and case.kind == "patient":
                 header += f" ({self.namer.name(case.node, self.locator.prefixes_of(case.node))})"
             if case.source is not None and case.kind == "patient":
@@ -201,7 +201,7 @@ class ReportBuilder:
         for row in rows:
             score = f"{row.score:.0%}" if row.score is not None else "-"
             lines.append(
-                f"  {row.case.label[:44]:<44} {len(row.checks):>7} {row.count(PRESENT):>7} "
+                f"  {self.redactor.text(row.case.label)[:44]:<44} {len(row.checks):>7} {row.count(PRESENT):>7} "
                 f"{row.count(NOT_REPORTED):>8} {row.count(MISSING):>7} {score:>6}"
             )
         return lines
@@ -221,7 +221,7 @@ class ReportBuilder:
                     "kind": item.kind,
                     "file": item.file,
                     "line": item.line,
-                    "case": item.case.label,
+                    "case": self.redactor.text(item.case.label),
                     "patient": str(item.case.node) if item.case.kind == "patient" else None,
                     "source": str(item.case.source) if item.case.source is not None else None,
                     "path": self.path_text(r) if r.path is not None else None,
@@ -244,7 +244,7 @@ class ReportBuilder:
 
     def _case_json(self, row: CaseCompleteness) -> dict[str, Any]:
         return {
-            "case": row.case.label,
+            "case": self.redactor.text(row.case.label),
             "patient": str(row.case.node) if row.case.node is not None else None,
             "source": str(row.case.source) if row.case.source is not None else None,
             "checked": len(row.checks),
@@ -274,7 +274,8 @@ class ReportBuilder:
         ]
         for row in [*self.cases, totals(self.cases)]:
             is_total = row.case.node is None and row.case.label == "all cases"
-            label = f"**{row.case.label}**" if is_total else row.case.label
+            shown = self.redactor.text(row.case.label)
+            label = f"**{shown}**" if is_total else shown
             source = ""
             if row.case.source is not None:
                 doi = str(row.case.source).removeprefix("https://doi.org/")
