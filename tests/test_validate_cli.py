@@ -278,7 +278,8 @@ def test_files_validated_in_the_store_get_the_report_of_the_graph_path(name: str
     files = [CONTEXT, FIXTURES / name]
     in_graph = validate_files(files)
     in_store = validate_files_in_store(files)
-    assert in_store.facts is not None and len(in_store.data) == 0
+    assert in_store.facts is not None
+    assert len(in_store.data) == 0
     assert in_store.size == in_graph.size
     for fmt in ("text", "json", "markdown"):
         expected = ReportBuilder(in_graph).render(fmt)

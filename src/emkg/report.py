@@ -200,8 +200,9 @@ class ReportBuilder:
         rows = [*self.cases, totals(self.cases)]
         for row in rows:
             score = f"{row.score:.0%}" if row.score is not None else "-"
+            label = self.redactor.text(row.case.label)[:44]
             lines.append(
-                f"  {self.redactor.text(row.case.label)[:44]:<44} {len(row.checks):>7} {row.count(PRESENT):>7} "
+                f"  {label:<44} {len(row.checks):>7} {row.count(PRESENT):>7} "
                 f"{row.count(NOT_REPORTED):>8} {row.count(MISSING):>7} {score:>6}"
             )
         return lines
