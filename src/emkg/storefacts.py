@@ -99,11 +99,9 @@ class StoreFacts:
     def select(self, query: str) -> Iterable[tuple[Node | None, ...]]:
         solutions = self.store.query(query, use_default_graph_as_union=True)
         assert isinstance(solutions, ox.QuerySolutions)
+        names = [v.value for v in solutions.variables]
         for solution in solutions:
-            yield tuple(
-                from_oxigraph(solution[v.value]) if solution[v.value] is not None else None
-                for v in solutions.variables
-            )
+            yield tuple(from_oxigraph(term) for term in map(solution.__getitem__, names))
 
     def _mark(self, nodes: Iterable[Node]) -> None:
         self.store.clear_graph(ASKED)
@@ -290,6 +288,11 @@ _ANY = re.compile(r'<[^>\s]*>|"[^"\n]*"|(?<![\w:/#-])[A-Za-z_][\w.-]*:[\w.-]*')
 def _candidates(token: str) -> Iterable[str]:
     """``token`` and each prefix of it that ends before a ``.`` (``ex:a.`` -> ``ex:a``)."""
     yield token
+    if token[0] in '<"':  # an IRI or a quoted IRI: only a final "." can follow it
+        end = token.find(">" if token[0] == "<" else '"', 1) + 1
+        if 0 < end < len(token):
+            yield token[:end]
+        return
     for i in range(len(token) - 1, 0, -1):
         if token[i] == ".":
             yield token[:i]
