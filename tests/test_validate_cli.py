@@ -311,3 +311,24 @@ def test_no_report_format_repeats_a_value_flagged_as_personal_data(
             assert not [text for text in shown if value in text], (fmt, value)
         if fmt != "markdown":
             assert WITHHELD in out, fmt
+
+
+def test_large_inputs_are_validated_in_an_on_disk_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past IN_MEMORY_LIMIT bytes of input the store lives in a temporary folder; the report
+    is the same."""
+    from emkg import validate
+    from emkg.report import ReportBuilder
+
+    files = [CONTEXT, FIXTURES / "provenance.invalid.ttl"]
+    in_memory = ReportBuilder(validate.validate_files_in_store(files)).render("json")
+    monkeypatch.setattr(validate, "IN_MEMORY_LIMIT", 0)
+    on_disk_validation = validate.validate_files_in_store(files)
+    folder = Path(on_disk_validation.facts.keep.name)
+    assert folder.is_dir()
+    on_disk = ReportBuilder(on_disk_validation).render("json")
+    assert json.loads(on_disk)["results"] == json.loads(in_memory)["results"]
+    del on_disk_validation
+    import gc
+
+    gc.collect()
+    assert not folder.exists()
