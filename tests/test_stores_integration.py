@@ -816,29 +816,24 @@ def test_a_swap_the_client_gave_up_on_is_followed_to_its_end(
     assert proxy.count("POST", "MOVE") == 1
 
 
+def _spawn_load(proxy, oxigraph, new, **output) -> subprocess.Popen:
+    """`emkg load` of the new release through the proxy, in a child process (to signal it)."""
+    load = ["load", "--endpoint", _via(proxy, oxigraph), "--dist", str(new.dist)]
+    return subprocess.Popen(
+        [sys.executable, "-m", "emkg", *load],
+        env={**os.environ, **oxigraph.env()},
+        text=True,
+        **output,
+    )
+
+
 def test_a_swap_interrupted_by_ctrl_c_is_followed_to_its_end(
     oxigraph, old, new, proxy_for, monkeypatch, capsys
 ) -> None:
     _reset_to(oxigraph, old, monkeypatch, capsys)
     proxy = proxy_for(oxigraph)
     proxy.faults.append(Fault(_is_swap, "delay", delay=3.0))
-    env = {**os.environ, **oxigraph.env()}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "emkg",
-            "load",
-            "--endpoint",
-            _via(proxy, oxigraph),
-            "--dist",
-            str(new.dist),
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    proc = _spawn_load(proxy, oxigraph, new, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         assert proxy.seen_fault.wait(60), "the swap was never sent"
         time.sleep(0.5)
@@ -954,22 +949,7 @@ def test_a_killed_load_changes_nothing_and_the_next_load_takes_over(
     _reset_to(oxigraph, old, monkeypatch, capsys)
     proxy = proxy_for(oxigraph)
     proxy.faults.append(Fault(_put_of("li2025"), "delay", delay=3.0))
-    env = {**os.environ, **oxigraph.env()}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "emkg",
-            "load",
-            "--endpoint",
-            _via(proxy, oxigraph),
-            "--dist",
-            str(new.dist),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = _spawn_load(proxy, oxigraph, new, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         assert proxy.seen_fault.wait(60), "the load never reached the PUT"
         proc.send_signal(signal.SIGKILL)

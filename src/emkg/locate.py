@@ -59,6 +59,18 @@ _PART_OF: tuple[URIRef, ...] = (
 _LOCAL_NAME = re.compile(r"^[A-Za-z0-9_][\w.-]*$")
 
 
+def iri_tokens(iri: str, prefixes: dict[str, str]) -> list[str]:
+    """The ways a file may write ``iri``: ``<iri>``, each ``prefix:local`` its prefixes allow,
+    and ``"iri"`` (a JSON-LD ``@id``)."""
+    tokens = [f"<{iri}>"]
+    for prefix, namespace in prefixes.items():
+        local = iri[len(namespace) :]
+        if iri.startswith(namespace) and local and _LOCAL_NAME.match(local):
+            tokens.append(f"{prefix}:{local}")
+    tokens.append(f'"{iri}"')
+    return tokens
+
+
 class Namer:
     """Short names (``emkg:site``, ``j1:f-t3``) from the standard and the files' prefixes."""
 
@@ -264,18 +276,9 @@ class Locator:
             self._lines[index] = self.sources[index].text.splitlines()
         return self._lines[index]
 
-    def _tokens(self, iri: str, prefixes: dict[str, str]) -> list[str]:
-        tokens = [f"<{iri}>"]
-        for prefix, namespace in prefixes.items():
-            local = iri[len(namespace) :]
-            if iri.startswith(namespace) and local and _LOCAL_NAME.match(local):
-                tokens.append(f"{prefix}:{local}")
-        tokens.append(f'"{iri}"')
-        return tokens
-
     def _line_of_iri(self, index: int, iri: str) -> int | None:
         lines = self._text_lines(index)
-        tokens = self._tokens(iri, dict(self.sources[index].prefixes))
+        tokens = iri_tokens(iri, dict(self.sources[index].prefixes))
         alternation = "|".join(re.escape(t) for t in tokens)
         as_subject = re.compile(rf"^\s*(?:{alternation})(?=[\s;,.]|$)")
         as_id = re.compile(rf'"@id"\s*:\s*(?:{alternation})')

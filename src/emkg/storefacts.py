@@ -28,7 +28,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 from rdflib.term import Node
 
-from emkg.locate import _LOCAL_NAME, _PART_OF, OA, Case, Location, Namer
+from emkg.locate import _PART_OF, OA, Case, Location, Namer, iri_tokens
 from emkg.results import from_oxigraph, to_oxigraph
 from emkg.validate import EMKG
 
@@ -230,15 +230,6 @@ class StoreFacts:
 
     # -- lines ----------------------------------------------------------------------------
 
-    def _tokens(self, iri: str, prefixes: dict[str, str]) -> list[str]:
-        tokens = [f"<{iri}>"]
-        for prefix, namespace in prefixes.items():
-            local = iri[len(namespace) :]
-            if iri.startswith(namespace) and local and _LOCAL_NAME.match(local):
-                tokens.append(f"{prefix}:{local}")
-        tokens.append(f'"{iri}"')
-        return tokens
-
     def _find_lines(self, nodes: list[Node]) -> None:
         """One pass over each file: the first line where each node's IRI stands as a subject
         (else as a JSON-LD ``@id``, else anywhere); a blank node, the first line holding one of
@@ -254,7 +245,7 @@ class StoreFacts:
             for node in members:
                 named = node if isinstance(node, URIRef) else self.owner(node)
                 if isinstance(named, URIRef):
-                    for token in self._tokens(str(named), self.file_prefixes[index]):
+                    for token in iri_tokens(str(named), self.file_prefixes[index]):
                         iris.setdefault(token, named)
             needles: dict[Node, list[str]] = {
                 n: blank_needles.get(n, []) for n in members if isinstance(n, BNode)
