@@ -619,7 +619,7 @@ class Plan:
         outside the queries' default graph and are removed before this returns.
         """
         data = [ox.DefaultGraph(), *store.named_graphs()]
-        scratch: list[ox.NamedNode] = []
+        scratch: list[ox.NamedNode | ox.BlankNode] = []
         try:
             for n in self.materialized:
                 target, prefixes = self.targets[n]
@@ -635,15 +635,15 @@ class Plan:
                 rows.extend(self._run(q, store, data, scratch))
             return rows
         finally:
-            for graph in scratch:
-                store.remove_graph(graph)
+            for made in scratch:
+                store.remove_graph(made)
 
     def _run(
         self,
         q: _Query,
         store: ox.Store,
         data: list[ox.DefaultGraph | ox.NamedNode | ox.BlankNode],
-        scratch: list[ox.NamedNode],
+        scratch: list[ox.NamedNode | ox.BlankNode],
     ) -> Iterable[Row]:
         solutions = store.query(q.text, default_graph=data, named_graphs=scratch)
         assert isinstance(solutions, ox.QuerySolutions)
