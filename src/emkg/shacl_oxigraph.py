@@ -582,7 +582,14 @@ class Plan:
                 self.queries.append(_Query(shape, component, constraint, text, None, "focus"))
         closed = c.closed(shape, "?this", "?path", "?value")
         if closed is not None:
-            text = f"{head}SELECT DISTINCT ?this ?path ?value WHERE {{ {target} {closed[0]} }}"
+            # every triple of each focus node, looked up per focus node: OPTIONAL makes
+            # Oxigraph evaluate the group once per target row with ?this bound; as a plain
+            # join, the pattern with a variable predicate is a scan of the whole store
+            # (0.18 -> 0.01 s CPU for emkgsh:Patient-closed at 1,000 patients)
+            text = (
+                f"{head}SELECT DISTINCT ?this ?path ?value WHERE {{ {target} "
+                f"OPTIONAL {{ {closed[0]} }} FILTER (BOUND(?path)) }}"
+            )
             self.queries.append(
                 _Query(shape, SH.ClosedConstraintComponent, None, text, None, "value")
             )
