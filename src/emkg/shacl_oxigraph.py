@@ -25,8 +25,10 @@ back to pySHACL: the fast path never guesses.
 from __future__ import annotations
 
 import itertools
+import os
 import re
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -624,6 +626,11 @@ class Plan:
         literal focus node fits), and every constraint of the shapes with that target joins
         on it, instead of evaluating the target again per constraint. The scratch graphs are
         outside the queries' default graph and are removed before this returns.
+
+        The constraint queries only read the store and Oxigraph evaluates a query without
+        holding Python's interpreter lock, so they run in one thread per core (rows in the
+        order of :attr:`queries` all the same): on 2 cores the wall time of the checks about
+        halves, their CPU time stays the same.
         """
         data = [ox.DefaultGraph(), *store.named_graphs()]
         scratch: list[ox.NamedNode | ox.BlankNode] = []
@@ -638,8 +645,11 @@ class Plan:
                 assert isinstance(solutions, ox.QuerySolutions)
                 store.extend([ox.Quad(graph, _FOCUS_NODE, s[0], graph) for s in solutions])
             rows: list[Row] = []
-            for q in self.queries:
-                rows.extend(self._run(q, store, data, scratch))
+            with ThreadPoolExecutor(max(1, min(os.cpu_count() or 1, len(self.queries)))) as pool:
+                for found in pool.map(
+                    lambda q: list(self._run(q, store, data, scratch)), self.queries
+                ):
+                    rows.extend(found)
             return rows
         finally:
             for made in scratch:
