@@ -19,20 +19,18 @@ the patients of the other, it compares the CPU time of each question:
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Mapping
 
-import pyoxigraph as ox
 import pytest
 from rdflib import URIRef
 
-from emkg import build, paths
+from emkg import paths
 from emkg.catalogue import QueryEntry, read_entry
 from emkg.engines.embedded import OxigraphEngine
 from emkg.results import ResultTable, Term
 from emkg.runner import run_bound
-from emkg.synthetic import write_lines
+from synthstore import synthetic_store
 
 SMALL = 100
 SCALE = 8
@@ -44,24 +42,10 @@ ONE_PATIENT_BAR = 3.0
 QUESTIONS = ("cq01", "cq02", "cq07", "cq08", "cq13", "cq16", "cq09")
 
 
-def _store(patients: int) -> ox.Store:
-    buffer = io.StringIO()
-    write_lines(buffer, patients, seed=5)
-    store = ox.Store()
-    ontology = build.assemble(kg=[]).serialize(format="nquads", encoding="utf-8")
-    store.load(ontology, format=ox.RdfFormat.N_QUADS)
-    store.load(
-        buffer.getvalue().encode("utf-8"),
-        format=ox.RdfFormat.N_TRIPLES,
-        to_graph=ox.NamedNode("https://w3id.org/emkg/graph/data/synthetic"),
-    )
-    return store
-
-
 @pytest.fixture(scope="module")
 def engines() -> dict[str, OxigraphEngine]:
     return {
-        size: OxigraphEngine(_store(patients), f"{patients} synthetic patients")
+        size: OxigraphEngine(synthetic_store(patients, seed=5), f"{patients} synthetic patients")
         for size, patients in (("small", SMALL), ("large", SMALL * SCALE))
     }
 
