@@ -50,6 +50,10 @@ _RDF_TYPE = f"<{RDF.type}>"
 _TARGETS = "https://w3id.org/emkg/validate/target/"
 _FOCUS = "https://w3id.org/emkg/validate/focus"
 _FOCUS_NODE = ox.NamedNode(_FOCUS)
+#: constraint queries run at once (:meth:`Plan.run`): one per core this process may use, at
+#: most 4, since each query running holds its own intermediate results in memory
+_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+_THREADS = max(1, min(4, _CORES or 1))
 _SUBCLASS = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
 
 #: lexical forms of the datatypes whose ill-typed literals rdflib (and so pySHACL) rejects
@@ -645,7 +649,7 @@ class Plan:
                 assert isinstance(solutions, ox.QuerySolutions)
                 store.extend([ox.Quad(graph, _FOCUS_NODE, s[0], graph) for s in solutions])
             rows: list[Row] = []
-            with ThreadPoolExecutor(max(1, min(os.cpu_count() or 1, len(self.queries)))) as pool:
+            with ThreadPoolExecutor(min(_THREADS, len(self.queries) or 1)) as pool:
                 for found in pool.map(
                     lambda q: list(self._run(q, store, data, scratch)), self.queries
                 ):
