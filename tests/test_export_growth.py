@@ -17,7 +17,6 @@ The bar (one fifth) leaves a wide margin for a loaded machine either way.
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -25,11 +24,10 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
-from emkg import build
 from emkg.catalogue import QueryEntry
 from emkg.export import phenopackets as pp_export
 from emkg.export import store as export_store
-from emkg.synthetic import write_lines
+from synthstore import synthetic_store
 
 COHORT = 400
 CHUNK = 8
@@ -41,17 +39,7 @@ RESOLUTION = 0.004
 
 @pytest.fixture(scope="module")
 def store() -> ox.Store:
-    buffer = io.StringIO()
-    write_lines(buffer, COHORT, seed=3)
-    store = ox.Store()
-    ontology = build.assemble(kg=[]).serialize(format="nquads", encoding="utf-8")
-    store.load(ontology, format=ox.RdfFormat.N_QUADS)
-    store.load(
-        buffer.getvalue().encode("utf-8"),
-        format=ox.RdfFormat.N_TRIPLES,
-        to_graph=ox.NamedNode("https://w3id.org/emkg/graph/data/synthetic"),
-    )
-    return store
+    return synthetic_store(COHORT, seed=3)
 
 
 def _cpu(store: ox.Store, text: str, repeat: int = 3) -> float:
