@@ -15,31 +15,18 @@ test that still cannot get a browser fails: it is never skipped, since Chromium 
 
 from __future__ import annotations
 
-import importlib.util
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from scriptmodule import load_script
 
-
-def _load_launcher() -> ModuleType:
-    """scripts/headless_chromium.py: the flags and launcher shared with the report scripts."""
-    path = ROOT / "scripts" / "headless_chromium.py"
-    spec = importlib.util.spec_from_file_location("emkg_headless_chromium", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-headless = _load_launcher()
+# scripts/headless_chromium.py: the flags and launcher shared with the report scripts
+headless = load_script("headless_chromium.py", "emkg_headless_chromium")
 CHROMIUM_ARGS: tuple[str, ...] = headless.CHROMIUM_ARGS
 chromium_path = headless.chromium_path
 

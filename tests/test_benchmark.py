@@ -7,25 +7,18 @@ exponents are measured and shown.
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from scriptmodule import load_script
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("emkg_benchmark", ROOT / "scripts/benchmark.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmark.py", "emkg_benchmark")
 
 
 def test_a_step_over_its_time_limit_is_stopped_and_shown(bench: ModuleType) -> None:

@@ -107,3 +107,36 @@ def test_every_fixture_same_results_on_both_engines(name: str) -> None:
 def test_auto_engine_is_oxigraph_for_the_project_shapes() -> None:
     validation = validate(read_sources([CONTEXT]), shapes(), ontology())
     assert validation.engine == "oxigraph"
+
+
+def test_a_shared_sparql_target_is_found_once_and_leaves_the_store_as_it_was() -> None:
+    """emkgsh:CuratedLiterals scans every literal for its target and has six constraints: the
+    scan runs once per validation (its focus nodes in a scratch graph), the six constraints
+    still fire on the invalid fixture as pySHACL's do (the parity tests above), and the store
+    holds exactly its quads again afterwards."""
+    import pyoxigraph as ox
+
+    from emkg.shacl_oxigraph import Plan, store_from_graph
+    from emkg.validate import hierarchy
+
+    plan = Plan(shapes())
+    shared = [plan.targets[n][0] for n in plan.materialized]
+    curated = [q for q in plan.queries if str(q.shape).endswith("#CuratedLiterals")]
+    assert len(curated) == 6
+    scan = next(target for target in shared if "REGEX" in target)
+    assert all("/validate/target/" in q.text and scan not in q.text for q in curated)
+    data = hierarchy(ontology())
+    for source in read_sources([CONTEXT, FIXTURES / "deidentification.invalid.ttl"]):
+        data += source.graph
+    store = store_from_graph(data)
+    before = set(store)
+    rows = plan.run(store)
+    fired = {str(r.constraint).rsplit("#", 1)[-1] for r in rows if r.shape == curated[0].shape}
+    assert fired >= {
+        "NoCalendarDateLiteral", "NoDateInText", "NoEmailAddress", "NoPhoneNumber",
+        "NoSocialSecurityNumber", "NoMedicalRecordNumber",
+    }  # fmt: skip
+    assert set(store) == before
+    assert list(store.named_graphs()) == []
+    assert before
+    assert all(isinstance(q, ox.Quad) for q in before)

@@ -436,6 +436,7 @@ class Fault:
     status: int = 503
     rewrite: Callable[[str], str] | None = None
     delay: float = 0.0  # delay: hold the request this long, then forward it
+    hold: threading.Event | None = None  # delay: hold the request until this is set instead
 
 
 class FaultProxy:
@@ -496,7 +497,10 @@ class FaultProxy:
             return
         if action == "delay":  # the client gives up first; the server then applies it
             assert fault is not None
-            time.sleep(fault.delay)
+            if fault.hold is not None:
+                fault.hold.wait(120)
+            else:
+                time.sleep(fault.delay)
             self._forward(h, seen, seen.body)
             self.forwarded.set()
             h.close_connection = True
@@ -832,14 +836,23 @@ def test_a_swap_interrupted_by_ctrl_c_is_followed_to_its_end(
 ) -> None:
     _reset_to(oxigraph, old, monkeypatch, capsys)
     proxy = proxy_for(oxigraph)
-    proxy.faults.append(Fault(_is_swap, "delay", delay=3.0))
+    # the swap is held at the proxy until emkg, interrupted, has started to follow it: so the
+    # Ctrl-C surely comes while the request is out, however slow the machine
+    release = threading.Event()
+    proxy.faults.append(Fault(_is_swap, "delay", hold=release))
     proc = _spawn_load(proxy, oxigraph, new, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         assert proxy.seen_fault.wait(60), "the swap was never sent"
-        time.sleep(0.5)
+        sent = len(proxy.log)
         proc.send_signal(signal.SIGINT)  # Ctrl-C while the swap request is out
+        deadline = time.monotonic() + 60
+        while len(proxy.log) == sent and time.monotonic() < deadline:
+            time.sleep(0.05)  # the next request is emkg asking the server what it applied
+        assert len(proxy.log) > sent, "emkg did not follow the interrupted swap"
+        release.set()
         text, _ = proc.communicate(timeout=90)
     finally:
+        release.set()
         proc.kill()
     assert proxy.forwarded.wait(30)
     time.sleep(1.0)

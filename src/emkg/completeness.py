@@ -192,7 +192,8 @@ def per_case_in_store(validation: Validation, locator: FactsLocator) -> list[Cas
         on_patient = (shape, EMKGSH.notReportedOnPatient, Literal(True)) in validation.shapes
         pending.append((shape, element, sorted(focus_set, key=str), stated, on_patient))
         asked |= focus_set | stated
-    facts.ask(asked)
+    facts.ask(patients)
+    facts.ask_cases(asked)
     checks: list[ElementCheck] = []
     for shape, element, focus_list, stated, on_patient in pending:
         focus_set = set(focus_list)

@@ -25,8 +25,10 @@ back to pySHACL: the fast path never guesses.
 from __future__ import annotations
 
 import itertools
+import os
 import re
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +46,14 @@ class UnsupportedShapes(Exception):
 
 
 _RDF_TYPE = f"<{RDF.type}>"
+#: the scratch named graphs holding each target's focus nodes during :meth:`Plan.run`
+_TARGETS = "https://w3id.org/emkg/validate/target/"
+_FOCUS = "https://w3id.org/emkg/validate/focus"
+_FOCUS_NODE = ox.NamedNode(_FOCUS)
+#: constraint queries run at once (:meth:`Plan.run`): one per core this process may use, at
+#: most 4, since each query running holds its own intermediate results in memory
+_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+_THREADS = max(1, min(4, _CORES or 1))
 _SUBCLASS = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
 
 #: lexical forms of the datatypes whose ill-typed literals rdflib (and so pySHACL) rejects
@@ -421,6 +431,10 @@ class Compiler:
         return f"{{ SELECT DISTINCT ?this WHERE {{ {union} }} }}", prefixes
 
 
+def _placeholder(n: int) -> str:
+    return f"\x00target {n}\x00"
+
+
 def _prologue(prefixes: dict[str, str]) -> str:
     return "".join(f"PREFIX {k}: <{v}>\n" for k, v in sorted(prefixes.items()))
 
@@ -483,11 +497,41 @@ class Plan:
         self.shapes = shapes
         self.compiler = Compiler(shapes)
         self.queries: list[_Query] = []
+        #: the distinct target patterns (each found once per run, see :meth:`run`)
+        self.targets: list[tuple[str, dict[str, str]]] = []
+        self._target_index: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
+        self._sparql_targets: set[int] = set()
+        #: the targets whose focus nodes are found once per run (:meth:`_place_targets`)
+        self.materialized: list[int] = []
         seen: set[Node] = set()
         for shape in sorted(set(shapes.subjects()), key=str):
             if shape in seen:
                 continue
             self._top(shape, seen)
+        self._place_targets()
+
+    def _place_targets(self) -> None:
+        """Put each target into its queries: inline where one query uses it or it is a
+        class, subjects-of, objects-of or node target (Oxigraph joins these best as they
+        stand: writing their focus nodes out first made the queries slower); else (a
+        SPARQL target shared by several constraints, e.g. the literal scan of
+        emkgsh:CuratedLiterals with six) as a join on its focus nodes, found once per run."""
+        uses = [
+            sum(_placeholder(n) in q.text for q in self.queries) for n in range(len(self.targets))
+        ]
+        self.materialized = [
+            n for n in range(len(self.targets)) if uses[n] > 1 and n in self._sparql_targets
+        ]
+        for i, q in enumerate(self.queries):
+            text = q.text
+            for n, (target, _prefixes) in enumerate(self.targets):
+                found = (
+                    f"GRAPH <{_TARGETS}{n}> {{ <{_TARGETS}{n}> <{_FOCUS}> ?this }}"
+                    if n in self.materialized
+                    else target
+                )
+                text = text.replace(_placeholder(n), found)
+            self.queries[i] = _Query(q.shape, q.component, q.constraint, text, q.path, q.value)
 
     def _top(self, shape: Node, seen: set[Node]) -> None:
         c = self.compiler
@@ -496,7 +540,14 @@ class Plan:
             return
         seen.add(shape)
         target, prefixes = found
-        self._shape(shape, target, prefixes)
+        key = (target, tuple(sorted(prefixes.items())))
+        if key not in self._target_index:
+            self._target_index[key] = len(self.targets)
+            self.targets.append((target, prefixes))
+        n = self._target_index[key]
+        if (shape, SH.target, None) in self.shapes:
+            self._sparql_targets.add(n)
+        self._shape(shape, _placeholder(n), prefixes)
 
     def _shape(self, shape: Node, target: str, prefixes: dict[str, str]) -> None:
         c, sg = self.compiler, self.shapes
@@ -537,7 +588,14 @@ class Plan:
                 self.queries.append(_Query(shape, component, constraint, text, None, "focus"))
         closed = c.closed(shape, "?this", "?path", "?value")
         if closed is not None:
-            text = f"{head}SELECT DISTINCT ?this ?path ?value WHERE {{ {target} {closed[0]} }}"
+            # every triple of each focus node, looked up per focus node: OPTIONAL makes
+            # Oxigraph evaluate the group once per target row with ?this bound; as a plain
+            # join, the pattern with a variable predicate is a scan of the whole store
+            # (0.18 -> 0.01 s CPU for emkgsh:Patient-closed at 1,000 patients)
+            text = (
+                f"{head}SELECT DISTINCT ?this ?path ?value WHERE {{ {target} "
+                f"OPTIONAL {{ {closed[0]} }} FILTER (BOUND(?path)) }}"
+            )
             self.queries.append(
                 _Query(shape, SH.ClosedConstraintComponent, None, text, None, "value")
             )
@@ -564,13 +622,51 @@ class Plan:
             self._shape(prop, target, prefixes)
 
     def run(self, store: ox.Store) -> list[Row]:
-        rows: list[Row] = []
-        for q in self.queries:
-            rows.extend(self._run(q, store))
-        return rows
+        """Every constraint's result rows in ``store`` (its default graph and named graphs
+        taken together, as one graph).
 
-    def _run(self, q: _Query, store: ox.Store) -> Iterable[Row]:
-        solutions = store.query(q.text, use_default_graph_as_union=True)
+        Each distinct target pattern is evaluated once: its focus nodes are written into a
+        scratch named graph of the store (one quad per focus node, the node as object, so a
+        literal focus node fits), and every constraint of the shapes with that target joins
+        on it, instead of evaluating the target again per constraint. The scratch graphs are
+        outside the queries' default graph and are removed before this returns.
+
+        The constraint queries only read the store and Oxigraph evaluates a query without
+        holding Python's interpreter lock, so they run in one thread per core (rows in the
+        order of :attr:`queries` all the same): on 2 cores the wall time of the checks about
+        halves, their CPU time stays the same.
+        """
+        data = [ox.DefaultGraph(), *store.named_graphs()]
+        scratch: list[ox.NamedNode | ox.BlankNode] = []
+        try:
+            for n in self.materialized:
+                target, prefixes = self.targets[n]
+                graph = ox.NamedNode(f"{_TARGETS}{n}")
+                scratch.append(graph)
+                solutions = store.query(
+                    f"{_prologue(prefixes)}SELECT ?this WHERE {{ {target} }}", default_graph=data
+                )
+                assert isinstance(solutions, ox.QuerySolutions)
+                store.extend([ox.Quad(graph, _FOCUS_NODE, s[0], graph) for s in solutions])
+            rows: list[Row] = []
+            with ThreadPoolExecutor(min(_THREADS, len(self.queries) or 1)) as pool:
+                for found in pool.map(
+                    lambda q: list(self._run(q, store, data, scratch)), self.queries
+                ):
+                    rows.extend(found)
+            return rows
+        finally:
+            for made in scratch:
+                store.remove_graph(made)
+
+    def _run(
+        self,
+        q: _Query,
+        store: ox.Store,
+        data: list[ox.DefaultGraph | ox.NamedNode | ox.BlankNode],
+        scratch: list[ox.NamedNode | ox.BlankNode],
+    ) -> Iterable[Row]:
+        solutions = store.query(q.text, default_graph=data, named_graphs=scratch)
         assert isinstance(solutions, ox.QuerySolutions)
         names = [v.value for v in solutions.variables]
         is_property = (q.shape, SH.path, None) in self.shapes

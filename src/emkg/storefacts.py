@@ -91,6 +91,8 @@ class StoreFacts:
         self._owner: dict[Node, Node] = {}
         self._lines: dict[Node, int] = {}
         self._asked: set[Node] = set()
+        #: nodes whose case only is known (:meth:`ask_cases`)
+        self._cased: set[Node] = set()
         #: what must live as long as the store (its temporary folder, if on disk)
         self.keep: object = None
 
@@ -124,13 +126,33 @@ class StoreFacts:
         if wanted:
             self._find_lines(wanted)
 
-    def _ask(self, nodes: set[Node]) -> None:
-        self._asked |= nodes
-        self._mark(nodes)
+    def ask_cases(self, nodes: Iterable[Node]) -> None:
+        """Learn only what :meth:`case` needs about ``nodes`` (their patient and publication;
+        the rest only for the patients found and for nodes of no case): for the many focus
+        nodes of the completeness table, whose types, files, owners and labels no report
+        line shows."""
+        fresh = {n for n in nodes if n not in self._asked and n not in self._cased}
+        if not fresh:
+            return
+        self._cased |= fresh
+        self._mark(fresh)
+        self._find_cases()
+        self.store.clear_graph(ASKED)
+        patients = {self._patient[n] for n in fresh if n in self._patient}
+        caseless = {n for n in fresh if n not in self._patient and n not in self._publication}
+        self.ask(patients | caseless)
+
+    def _find_cases(self) -> None:
+        """The patient and publication of each marked node (the smallest IRI of several)."""
         for query, into in ((_PATIENT_OF, self._patient), (_PUBLICATION_OF, self._publication)):
             for n, p in self.select(query):
                 if n is not None and p is not None and (n not in into or _key(p) < _key(into[n])):
                     into[n] = p
+
+    def _ask(self, nodes: set[Node]) -> None:
+        self._asked |= nodes
+        self._mark(nodes)
+        self._find_cases()
         for n, t in self.select(_TYPES):
             if n is not None and isinstance(t, URIRef):
                 self._types[n].append(t)

@@ -1,0 +1,128 @@
+"""The saved questions grow linearly with the number of patients (issue #9, "Query plans").
+
+Oxigraph plans a query from its text alone (a substituted parameter is bound at run time, after
+planning), and a harmless-looking change in the order of a query's groups can give a plan that
+evaluates a whole-store pattern once per row of another (growth with the square of the cohort:
+cq01 as written took 34 s at 1,000 patients before it was rewritten), or that reads every label,
+offset or component of the store to answer for one patient (queries/README.md, "Query plans").
+
+This test catches both without a time budget. On two synthetic stores, one with ``SCALE`` times
+the patients of the other, it compares the CPU time of each question:
+
+- with its default as written (the text a user sends to their own store) and with the default
+  bound the way ``emkg query`` binds a given value: a linear plan costs about ``SCALE`` times
+  more on the larger store, a quadratic one about ``SCALE**2``; the bar, ``SCALE**1.5``, leaves
+  a wide margin for a loaded machine either way;
+- cq09 for one patient: a plan that follows the patient's events costs about the same on both
+  stores, one that reads the whole store costs about ``SCALE`` times more; the bar is 3.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+import pytest
+from rdflib import URIRef
+
+from emkg import paths
+from emkg.catalogue import QueryEntry, read_entry
+from emkg.engines.embedded import OxigraphEngine
+from emkg.results import ResultTable, Term
+from emkg.runner import run_bound
+from synthstore import synthetic_store
+
+SMALL = 100
+SCALE = 8
+#: a default's CPU time on the larger store may be at most this many times its time on the smaller
+DEFAULT_BAR = SCALE**1.5
+#: one patient's timeline on the larger store may cost at most this many times the smaller's
+ONE_PATIENT_BAR = 3.0
+#: the questions whose plans were rewritten for issue #9 (the "after" family and the timeline)
+QUESTIONS = ("cq01", "cq02", "cq07", "cq08", "cq13", "cq16", "cq09")
+
+
+@pytest.fixture(scope="module")
+def engines() -> dict[str, OxigraphEngine]:
+    return {
+        size: OxigraphEngine(synthetic_store(patients, seed=5), f"{patients} synthetic patients")
+        for size, patients in (("small", SMALL), ("large", SMALL * SCALE))
+    }
+
+
+def _entry(stem: str) -> QueryEntry:
+    (path,) = sorted((paths.queries_dir() / "cq").glob(f"{stem}-*.rq"))
+    return read_entry(path)
+
+
+def _cpu(entry: QueryEntry, engine: OxigraphEngine, bindings: Mapping[str, Term]) -> float:
+    """The smallest CPU time of a few runs, and the check that the question answers."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        table = run_bound(entry, bindings, engine) if bindings else _as_written(entry, engine)
+        best = min(best, time.process_time() - started)
+        assert table.rows, f"{entry.id} has no rows on {engine.origin}"
+    return best
+
+
+def _as_written(entry: QueryEntry, engine: OxigraphEngine) -> ResultTable:
+    table = engine.select(entry.text)
+    assert table.columns == entry.columns
+    return table
+
+
+def _defaults(entry: QueryEntry) -> dict[str, Term]:
+    out: dict[str, Term] = {}
+    for param in entry.params:
+        term = param.default_term
+        if term is not None:
+            out[param.name] = term
+    return out
+
+
+#: each question as written, and, where it has a default, with the default bound
+CASES = [(stem, "as written") for stem in QUESTIONS] + [
+    (stem, "bound") for stem in QUESTIONS if _defaults(_entry(stem))
+]
+
+
+@pytest.mark.parametrize(("stem", "form"), CASES, ids=[f"{s}-{f}" for s, f in CASES])
+def test_a_question_grows_linearly_with_the_cohort(
+    stem: str, form: str, engines: dict[str, OxigraphEngine]
+) -> None:
+    entry = _entry(stem)
+    bindings = _defaults(entry) if form == "bound" else {}
+    small = _cpu(entry, engines["small"], bindings)
+    large = _cpu(entry, engines["large"], bindings)
+    ratio = large / max(small, 1e-3)
+    assert ratio <= DEFAULT_BAR, (
+        f"{entry.id} ({form}): {small:.3f} s CPU for {SMALL} patients, {large:.3f} s for "
+        f"{SMALL * SCALE}: {ratio:.1f} times for {SCALE} times the patients (a plan that "
+        "evaluates a pattern once per row of another grows as the square)"
+    )
+
+
+def _first_patient(engine: OxigraphEngine) -> URIRef:
+    table = engine.select(
+        "SELECT ?patient WHERE { ?patient a <https://w3id.org/emkg/ontology#Patient> }"
+        " ORDER BY ?patient LIMIT 1"
+    )
+    (patient,) = table.rows[0]
+    assert isinstance(patient, URIRef)
+    return patient
+
+
+def test_one_patients_timeline_does_not_grow_with_the_cohort(
+    engines: dict[str, OxigraphEngine],
+) -> None:
+    entry = _entry("cq09")
+    times = {
+        size: _cpu(entry, engine, {"patient": _first_patient(engine)})
+        for size, engine in engines.items()
+    }
+    ratio = times["large"] / max(times["small"], 1e-3)
+    assert ratio <= ONE_PATIENT_BAR, (
+        f"cq09 for one patient: {times['small']:.4f} s CPU among {SMALL} patients, "
+        f"{times['large']:.4f} s among {SMALL * SCALE}: the plan reads the whole store"
+    )
