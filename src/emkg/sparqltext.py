@@ -108,6 +108,12 @@ def where_group_start(text: str) -> int:
     raise ValueError("the query has no WHERE group")
 
 
+def with_values_first(text: str, clause: str) -> str:
+    """``text`` with ``clause`` (a VALUES block) first in its outermost WHERE group."""
+    start = where_group_start(text)
+    return f"{text[:start]}\n  {clause}\n{text[start:]}"
+
+
 @dataclass(frozen=True)
 class LeadingValues:
     """A one-variable, one-value ``VALUES ?v { term }`` block at the start of the WHERE group.

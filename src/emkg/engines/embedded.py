@@ -1,9 +1,16 @@
 """Embedded engines: pyoxigraph (the default) and rdflib's SPARQL engine, both in process.
 
 Both answer over the union of all named graphs (ontology, imports and one graph per source
-publication). Parameters are bound through each library's binding API: pyoxigraph's
-``substitutions`` (which needs the variable in the SELECT list) and rdflib's
-``initBindings``.
+publication). Parameters are bound as RDF terms:
+
+* pyoxigraph: by a one-row VALUES block first in the WHERE group, each term written by the
+  N-Triples serialiser (:func:`emkg.ntriples.values_clause`, the same block the remote
+  endpoints get). That is the form of the saved query as written, with its default VALUES
+  block, so a bound value is evaluated with the plan a user's store makes of the ``.rq``
+  file. pyoxigraph's ``substitutions`` give the same rows, but Oxigraph plans the query
+  before it applies them, without the bound value: on 1,000 synthetic patients CQ1 with
+  ``therapy=blinatumomab`` took 1.9 s of CPU with them and 0.4 s with the block.
+* rdflib: ``initBindings``.
 """
 
 from __future__ import annotations
@@ -16,8 +23,10 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef, Variable
 from rdflib.term import Identifier
 
 from emkg.errors import InputError
+from emkg.ntriples import values_clause
 from emkg.release import Log, open_store, store_path
-from emkg.results import ResultTable, Term, from_oxigraph, normalise_term, to_oxigraph
+from emkg.results import ResultTable, Term, from_oxigraph, normalise_term
+from emkg.sparqltext import with_values_first
 
 
 def _query_error(exc: Exception) -> InputError:
@@ -51,15 +60,13 @@ class OxigraphEngine:
         return cls(store, str(path))
 
     def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> ResultTable:
-        substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
-            ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()
-        }
+        if bindings:
+            try:
+                query = with_values_first(query, values_clause(bindings))
+            except ValueError as exc:
+                raise InputError(f"cannot bind parameters: {exc}") from exc
         try:
-            result = self.store.query(
-                query,
-                use_default_graph_as_union=True,
-                substitutions=substitutions or None,
-            )
+            result = self.store.query(query, use_default_graph_as_union=True)
         except (SyntaxError, RuntimeError, ValueError) as exc:
             raise _query_error(exc) from exc
         if not isinstance(result, ox.QuerySolutions):

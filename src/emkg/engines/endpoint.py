@@ -39,7 +39,7 @@ from emkg.errors import InputError, RemoteError
 from emkg.httpclient import RETRY_STATUSES, HttpClient, RetryPolicy
 from emkg.ntriples import checked_iri, values_clause
 from emkg.results import ResultTable, Term, table_from_sparql_json
-from emkg.sparqltext import where_group_start
+from emkg.sparqltext import with_values_first
 
 RETRY_HTTP_CODES = RETRY_STATUSES
 DEFAULT_TIMEOUT = 30.0
@@ -105,10 +105,9 @@ class EndpointEngine:
             return query
         if self.values == "inline":
             try:
-                start = where_group_start(query)
+                return with_values_first(query, clause)
             except ValueError as exc:
                 raise InputError(f"cannot bind parameters: {exc}") from exc
-            return f"{query[:start]}\n  {clause}\n{query[start:]}"
         return f"{query.rstrip()}\n{clause}\n"
 
     def _once(self, text: str) -> Any:
