@@ -696,10 +696,7 @@ def assert_same_answer(entry: Any, got: Any, expected: Any) -> None:
 
 
 #: saved queries Virtuoso 7.2 answers differently (an entry goes once it passes)
-VIRTUOSO_DEVIATIONS = {
-    "cq15-missing-recommended-elements": "CQ15 rewritten to list every recommended element of "
-    "shapes/completeness.ttl: Virtuoso 7.2 answers with different rows (not yet diagnosed)",
-}
+VIRTUOSO_DEVIATIONS: dict[str, str] = {}
 
 
 @pytest.mark.server

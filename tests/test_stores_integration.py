@@ -326,10 +326,7 @@ def _entry(path: Path) -> QueryEntry:
 #: the deviation behind it (numbered as in docs/triple-stores.md). Strict: once the query
 #: or the endpoint engine's binding is written portably the test passes, fails as XPASS,
 #: and its entry here must go.
-VIRTUOSO_DEVIATIONS: dict[str, str] = {
-    "cq15": "CQ15 rewritten to list every recommended element of shapes/completeness.ttl: "
-    "Virtuoso 7.2 answers with different rows (not yet diagnosed)",
-}
+VIRTUOSO_DEVIATIONS: dict[str, str] = {}
 
 
 def _cq_cases() -> list[object]:
