@@ -140,7 +140,7 @@ def from_oxigraph(term: Any) -> Term | None:
 
 
 def to_oxigraph(term: Term) -> ox.NamedNode | ox.Literal | ox.BlankNode:
-    """An rdflib term as a pyoxigraph term (for substitutions)."""
+    """An rdflib term as a pyoxigraph term (for quads written into a store)."""
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, BNode):
