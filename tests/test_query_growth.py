@@ -1,9 +1,10 @@
 """The saved questions grow linearly with the number of patients (issue #9, "Query plans").
 
-Oxigraph plans a query from its text alone (a substituted parameter is bound at run time, after
-planning), and a harmless-looking change in the order of a query's groups can give a plan that
-evaluates a whole-store pattern once per row of another (growth with the square of the cohort:
-cq01 as written took 34 s at 1,000 patients before it was rewritten), or that reads every label,
+Oxigraph plans a query from its text alone (which is why ``emkg query`` binds a given value
+as the query's leading VALUES block, not by pyoxigraph's substitutions), and a
+harmless-looking change in the order of a query's groups can give a plan that evaluates a
+whole-store pattern once per row of another (growth with the square of the cohort: cq01 as
+written took 34 s at 1,000 patients before it was rewritten), or that reads every label,
 offset or component of the store to answer for one patient (queries/README.md, "Query plans").
 
 This test catches both without a time budget. On two synthetic stores, one with ``SCALE`` times
@@ -25,8 +26,7 @@ from collections.abc import Mapping
 import pytest
 from rdflib import URIRef
 
-from emkg import paths
-from emkg.catalogue import QueryEntry, read_entry
+from emkg.catalogue import QueryEntry, find_entry
 from emkg.engines.embedded import OxigraphEngine
 from emkg.results import ResultTable, Term
 from emkg.runner import run_bound
@@ -52,8 +52,7 @@ def engines() -> dict[str, OxigraphEngine]:
 
 
 def _entry(stem: str) -> QueryEntry:
-    (path,) = sorted((paths.queries_dir() / "cq").glob(f"{stem}-*.rq"))
-    return read_entry(path)
+    return find_entry(stem)
 
 
 def _cpu(entry: QueryEntry, engine: OxigraphEngine, bindings: Mapping[str, Term]) -> float:

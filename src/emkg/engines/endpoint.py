@@ -17,9 +17,10 @@
   ``values="outer"`` the block is appended as the query's outer VALUES clause, which SPARQL
   joins with the solutions of the WHERE clause: for a variable that a pattern binds and the
   SELECT list projects (the catalogue requires both) it restricts the results exactly as
-  pyoxigraph's substitutions and rdflib's initBindings do. ``values="inline"`` (the default)
-  puts the same block first in the outermost WHERE group, which is equivalent for those
-  variables, gives the embedded engine's results on Oxigraph server and Virtuoso alike, and is
+  rdflib's initBindings do. ``values="inline"`` (the default)
+  puts the same block first in the outermost WHERE group (as the embedded Oxigraph engine
+  binds), which is equivalent for those variables, gives the embedded engine's results on
+  Oxigraph server and Virtuoso alike, and is
   what Virtuoso 7.2 needs: it does not restrict by an outer VALUES clause a variable that a
   transitive path (``rdfs:subClassOf*``) or a subquery binds, and returns extra rows.
 """
