@@ -114,8 +114,6 @@ def test_a_shared_sparql_target_is_found_once_and_leaves_the_store_as_it_was() -
     scan runs once per validation (its focus nodes in a scratch graph), the six constraints
     still fire on the invalid fixture as pySHACL's do (the parity tests above), and the store
     holds exactly its quads again afterwards."""
-    import pyoxigraph as ox
-
     from emkg.shacl_oxigraph import Plan, store_from_graph
     from emkg.validate import hierarchy
 
@@ -139,4 +137,3 @@ def test_a_shared_sparql_target_is_found_once_and_leaves_the_store_as_it_was() -
     assert set(store) == before
     assert list(store.named_graphs()) == []
     assert before
-    assert all(isinstance(q, ox.Quad) for q in before)
