@@ -208,7 +208,10 @@ class Checker:
                     reached.update(found)
                     pending.remove(item)
                     continue
-            raise NotLocal("a pattern not reached from the focus node through its data")
+            raise NotLocal(
+                "a pattern not reached from the focus node through its data: "
+                + "; ".join(_describe(i) for i in pending)[:300]
+            )
         for _kind, expr in filters:
             for pattern in _exists(expr):
                 self._conjunction(self._items(pattern), reached)
@@ -288,8 +291,11 @@ class Checker:
         if inner is None:
             raise NotLocal(f"an algebra node this check does not read ({name})")
         pattern, projected = inner
-        if pattern.name == "AggregateJoin":
-            return self._aggregate(pattern, projected, reached)
+        grouped = pattern
+        while grouped.name == "Extend":  # the aggregates' results bound to their names
+            grouped = grouped.p
+        if grouped.name == "AggregateJoin":
+            return self._aggregate(grouped, projected, reached)
         incoming = {v: k for v, k in reached.items() if v in projected}
         if not incoming:
             return None
@@ -357,6 +363,14 @@ def _top(text: str) -> CompValue:
     return inner[0]
 
 
+def _describe(item: object) -> str:
+    if isinstance(item, _Step):
+        return f"{item.s.n3() if hasattr(item.s, 'n3') else item.s} {item.preds} {item.o}"
+    if isinstance(item, CompValue):
+        return item.name
+    return type(item).__name__
+
+
 def _is_target(item: object) -> bool:
     if isinstance(item, CompValue) and item.name == "Graph":
         return True
@@ -379,6 +393,9 @@ def _subquery(item: object) -> tuple[CompValue, list[Variable]] | None:
 def _vars(item: object) -> list[Variable]:
     if isinstance(item, _Step):
         return [x for x in (item.s, item.o) if isinstance(x, Variable)]
+    inner = _subquery(item)
+    if inner is not None:
+        return list(inner[1])
     if isinstance(item, CompValue):
         return sorted(getattr(item, "_vars", set()) or set(), key=str)
     return []

@@ -382,3 +382,72 @@ class FactsLocator:
 
     def patient(self, node: Node) -> Node | None:
         return self.facts.patient(node)
+
+
+class GroupedFacts(StoreFacts):
+    """The facts of a validation in groups (:func:`emkg.validate.validate_files_in_store`):
+    gathered from each group's store by :meth:`gather` before that store is dropped, then
+    answered without a store. A node is in one group's store with everything the report
+    asks about it (its triples, its case through the part-of paths), so the first group that
+    knows a node gives the same answers as the whole graph."""
+
+    def __init__(
+        self,
+        graphs: Sequence[ox.NamedNode],
+        files: Sequence[Path],
+        prefixes: Sequence[dict[str, str]],
+    ) -> None:
+        super().__init__(ox.Store(), graphs, files, prefixes)
+        #: the rows of the queries the completeness table sends (:meth:`select`)
+        self._rows: dict[str, set[tuple[Node | None, ...]]] = {}
+        self._needles: dict[Node, list[str]] = {}
+
+    def gather(self, facts: StoreFacts, focus: Sequence[Node], queries: Iterable[str]) -> None:
+        """Learn from one group's ``facts`` what the report will ask about the group's result
+        nodes ``focus`` and the rows of ``queries`` (the completeness table's)."""
+        facts.ask(focus)
+        facts.ask({facts.owner(f) for f in focus})
+        asked: set[Node] = set()
+        for query in [_PATIENTS, *queries]:
+            rows = list(facts.select(query))
+            self._rows.setdefault(query, set()).update(rows)
+            asked |= {row[0] for row in rows if row[0] is not None}
+        facts.ask(facts.patients())
+        facts.ask_cases(asked)
+        blanks: list[Node] = sorted({n for n in focus if isinstance(n, BNode)}, key=str)
+        self._needles.update(facts._blank_needles(blanks))
+        for mine, theirs in (
+            (self._patient, facts._patient),
+            (self._publication, facts._publication),
+            (self._labels, facts._labels),
+            (self._file, facts._file),
+            (self._owner, facts._owner),
+        ):
+            for node, value in theirs.items():
+                mine.setdefault(node, value)  # type: ignore[arg-type]
+        for node, types in facts._types.items():
+            if node not in self._types:
+                self._types[node] = list(types)
+        self._asked |= facts._asked
+        self._cased |= facts._cased
+
+    @staticmethod
+    def _group_rows(
+        facts: StoreFacts, queries: Iterable[str]
+    ) -> dict[str, list[tuple[Node | None, ...]]]:
+        return {q: list(facts.select(q)) for q in [_PATIENTS, *queries]}
+
+    def select(self, query: str) -> Iterable[tuple[Node | None, ...]]:
+        if query not in self._rows:
+            raise RuntimeError(f"a query not gathered from the groups: {query[:200]}")
+        return iter(self._rows[query])
+
+    def _mark(self, nodes: Iterable[Node]) -> None:
+        missing = [n for n in nodes if not isinstance(n, Literal)]
+        if missing:
+            raise RuntimeError(f"nodes not gathered from the groups: {missing[:5]}")
+
+    def _blank_needles(self, blanks: list[Node]) -> dict[Node, list[str]]:
+        if not blanks or len(blanks) > BLANK_SEARCH_LIMIT:
+            return {}
+        return {n: self._needles[n] for n in blanks if self._needles.get(n)}

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rdflib import Dataset, Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
@@ -472,8 +472,20 @@ def _streamed_prefixes(path: Path) -> dict[str, str]:
 IN_MEMORY_LIMIT = 1 << 30
 
 
+#: N-Triples input larger than this in total is validated in groups of patients
+#: (:mod:`emkg.grouping`), each batch of groups in its own in-memory store
+GROUP_LIMIT = 128 << 20
+#: triples of one batch of groups (about 1,000 synthetic patients)
+BATCH_TRIPLES = 300_000
+_NTRIPLES = (".nt", ".ntriples")
+
+
 def validate_files_in_store(
-    files: Sequence[Path], shape_files: Sequence[Path] | None = None, engine: str = "auto"
+    files: Sequence[Path],
+    shape_files: Sequence[Path] | None = None,
+    engine: str = "auto",
+    *,
+    grouped: bool | None = None,
 ) -> Validation:
     """Validate RDF files without an rdflib graph of them (``emkg validate FILE``).
 
@@ -482,6 +494,10 @@ def validate_files_in_store(
     class hierarchy; the compiled shapes run there, and the report asks the store
     (:class:`emkg.storefacts.StoreFacts`). Shapes this engine does not compile, or
     ``engine="pyshacl"``, take :func:`validate_files` instead.
+
+    N-Triples files larger than :data:`GROUP_LIMIT` together (or any, with ``grouped=True``)
+    are validated in groups of patients (:func:`validate_in_groups`) where that gives the
+    results of the whole graph; ``grouped=False`` never groups.
     """
     import tempfile
 
@@ -514,6 +530,12 @@ def validate_files_in_store(
         check_file(path)
     ontology = ontology_graph()
     size = sum(p.stat().st_size for p in paths_)
+    if grouped is None:
+        grouped = size > GROUP_LIMIT
+    if grouped and all(p.suffix.lower() in _NTRIPLES for p in paths_):
+        in_groups = validate_in_groups(paths_, shapes, plan, ontology)
+        if in_groups is not None:
+            return in_groups
     folder = (
         tempfile.TemporaryDirectory(prefix="emkg-validate-") if size > IN_MEMORY_LIMIT else None
     )
@@ -544,6 +566,118 @@ def validate_files_in_store(
     sources = [SourceFile(p, Graph(), _streamed_prefixes(p)) for p in paths_]
     facts = StoreFacts(store, graphs, paths_, [dict(s.prefixes) for s in sources])
     facts.keep = folder  # the temporary folder lives as long as the store
+    return Validation(
+        sources=sources,
+        data=Graph(),
+        shapes=shapes,
+        ontology=ontology,
+        report=Graph(),
+        results=results,
+        seconds=seconds,
+        engine="oxigraph",
+        facts=facts,
+        triples=triples,
+        rows=rows,
+    )
+
+
+def validate_in_groups(
+    paths_: Sequence[Path], shapes: Graph, plan: Any, ontology: Graph
+) -> Validation | None:
+    """Validate N-Triples files group by group (README "Validating at scale"): the groups
+    of :func:`emkg.grouping.group_files`, packed into batches of about
+    :data:`BATCH_TRIPLES` triples, each batch loaded with the class hierarchy and the triples
+    of no data node into its own in-memory store, checked, and its report facts gathered
+    (:class:`emkg.storefacts.GroupedFacts`) before the store is dropped. None when that could
+    differ from validating the whole graph: a triple from a term to a data node, a constraint
+    query that fails :func:`emkg.locality.check_query` or names a data node, or one group
+    holding half the triples or more."""
+    import tempfile
+
+    import pyoxigraph as ox
+
+    from emkg.completeness import store_queries
+    from emkg.grouping import group_files, split_into_batches
+    from emkg.locality import NotLocal, check_query
+    from emkg.shacl_oxigraph import _prologue
+    from emkg.storefacts import GroupedFacts, StoreFacts
+
+    classes = hierarchy(ontology)
+    terms = {f"<{n}>".encode() for triple in classes for n in triple if isinstance(n, URIRef)}
+    grouping = group_files(paths_, terms)
+    if not grouping.usable or grouping.largest * 2 >= max(grouping.triples, 1):
+        return None
+    predicates = grouping.predicates
+    try:
+        named: set[str] = set()
+        for n in plan.materialized:
+            target, prefixes = plan.targets[n]
+            text = f"{_prologue(prefixes)}SELECT ?this WHERE {{ {target} }}"
+            named |= check_query(text, predicates, target=True)
+        for query in plan.queries:
+            named |= check_query(query.text, predicates)
+    except NotLocal:
+        return None
+    if any(grouping.is_data(iri.encode()) for iri in named):
+        return None
+    hierarchy_nt = classes.serialize(format="nt", encoding="utf-8")
+    graphs = [ox.NamedNode(f"https://w3id.org/emkg/validate/file/{i}") for i in range(len(paths_))]
+    sources = [SourceFile(p, Graph(), _streamed_prefixes(p)) for p in paths_]
+    prefixes_ = [dict(s.prefixes) for s in sources]
+    facts = GroupedFacts(graphs, paths_, prefixes_)
+    completeness = [q for _s, _e, target, stated in store_queries(shapes) for q in (target, stated)]
+    queries = [q for q in completeness if q is not None]
+    per_query: list[list[Any]] = [[] for _ in plan.queries]
+    seen: list[set[Any]] = [set() for _ in plan.queries]
+    triples = 0
+    seconds = 0.0
+    with tempfile.TemporaryDirectory(prefix="emkg-groups-") as folder:
+        batches, shared = split_into_batches(grouping, paths_, Path(folder), BATCH_TRIPLES)
+        for number, batch in enumerate(batches):
+            store = ox.Store()
+            store.extend(
+                ox.parse(hierarchy_nt, format=ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False)
+            )
+            for index, path in shared.items():
+                store.bulk_load(
+                    path=str(path),
+                    format=ox.RdfFormat.N_TRIPLES,
+                    to_graph=graphs[index],
+                    lenient=True,
+                )
+            base = len(store)
+            if number == 0:
+                triples = base
+            for index, path in batch.items():
+                store.bulk_load(
+                    path=str(path),
+                    format=ox.RdfFormat.N_TRIPLES,
+                    to_graph=graphs[index],
+                    lenient=True,
+                )
+            triples += len(store) - base
+            started = time.perf_counter()
+            try:
+                found = plan.run_each(store)
+            except (SyntaxError, ValueError, OSError) as exc:
+                raise _unusable(exc) from exc
+            seconds += time.perf_counter() - started
+            focus = []
+            for i, rows in enumerate(found):
+                for row in rows:
+                    home = number if isinstance(row.focus, BNode) else grouping.batch_of(row.focus)
+                    if home is None:  # no data node: found alike in every group, kept once
+                        if row in seen[i]:
+                            continue
+                        seen[i].add(row)
+                    elif home != number:  # a data node of another batch (a sh:targetNode)
+                        continue
+                    per_query[i].append(row)
+                    focus.append(row.focus)
+            facts.gather(StoreFacts(store, graphs, paths_, prefixes_), focus, queries)
+            del store
+    rows = [row for found in per_query for row in found]
+    results = sorted((_result_of(row, shapes) for row in rows), key=_result_order)
     return Validation(
         sources=sources,
         data=Graph(),
