@@ -54,9 +54,9 @@ def _triples(paths: Iterable[Path]) -> Iterator[tuple[int, bytes, bytes, bytes, 
                 if found is None:
                     continue
                 s, p, o = found
-                if s.startswith(b"_:"):
+                if s[:2] == b"_:":
                     s = tag + s
-                if o.startswith(b"_:"):
+                if o[:2] == b"_:":
                     o = tag + o
                 yield index, s, p, o, line
 
@@ -136,6 +136,7 @@ def group_files(paths: Iterable[Path], terms: set[bytes]) -> Grouping:
     not_linking: set[bytes] = set()
     seen: set[bytes] = set()
     data_subject: set[bytes] = set()
+    counts: dict[bytes, int] = {}  # triples per data node (a subject, else the object)
     for _index, s, p, o, _line in _triples(paths):
         grouping.triples += 1
         seen.add(p)
@@ -143,20 +144,20 @@ def group_files(paths: Iterable[Path], terms: set[bytes]) -> Grouping:
         o_data = o in parent
         if s_data:
             data_subject.add(p)
+            counts[s] = counts.get(s, 0) + 1
             if o_data:
                 grouping.union(s, o)
         elif o_data:
             grouping.term_to_data += 1
+            counts[o] = counts.get(o, 0) + 1
         else:
             grouping.shared_triples += 1
         if not o_data:
             not_linking.add(p)
     sizes: dict[bytes, int] = {}
-    for _index, s, _p, o, _line in _triples(paths):
-        node = s if s in parent else o if o in parent else None
-        if node is not None:
-            root = grouping.find(node)
-            sizes[root] = sizes.get(root, 0) + 1
+    for node, count in counts.items():  # in the order the files name them
+        root = grouping.find(node)
+        sizes[root] = sizes.get(root, 0) + count
     grouping.sizes = sizes
     grouping.linking = {_iri(p) for p in seen - not_linking}
     grouping.unshared = {_iri(p) for p in data_subject}

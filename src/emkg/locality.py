@@ -24,6 +24,7 @@ that are data nodes are returned, for the caller to refuse.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -354,10 +355,16 @@ class Checker:
         return None
 
 
+@functools.lru_cache(maxsize=1024)
+def _algebra(text: str) -> CompValue:
+    """rdflib's algebra of a query (parsing takes most of a check: about 3.5 s of CPU for
+    the 311 queries of the shapes, so once per text and process)."""
+    return translateQuery(parseQuery(text)).algebra
+
+
 def _top(text: str) -> CompValue:
     """The pattern of a SELECT query's text (under its projection)."""
-    algebra = translateQuery(parseQuery(text)).algebra
-    inner = _subquery(algebra.p)
+    inner = _subquery(_algebra(text).p)
     if inner is None or inner[0].name == "AggregateJoin":
         raise NotLocal("a query this check does not read (no plain SELECT)")
     return inner[0]

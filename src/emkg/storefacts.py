@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -386,7 +387,7 @@ class FactsLocator:
 
 class GroupedFacts(StoreFacts):
     """The facts of a validation in groups (:func:`emkg.validate.validate_files_in_store`):
-    gathered from each group's store by :meth:`gather` before that store is dropped, then
+    gathered from each group's store by :func:`gather` before that store is dropped, then
     answered without a store. A node is in one group's store with everything the report
     asks about it (its triples, its case through the part-of paths), so the first group that
     knows a node gives the same answers as the whole graph."""
@@ -402,40 +403,25 @@ class GroupedFacts(StoreFacts):
         self._rows: dict[str, set[tuple[Node | None, ...]]] = {}
         self._needles: dict[Node, list[str]] = {}
 
-    def gather(self, facts: StoreFacts, focus: Sequence[Node], queries: Iterable[str]) -> None:
-        """Learn from one group's ``facts`` what the report will ask about the group's result
-        nodes ``focus`` and the rows of ``queries`` (the completeness table's)."""
-        facts.ask(focus)
-        facts.ask({facts.owner(f) for f in focus})
-        asked: set[Node] = set()
-        for query in [_PATIENTS, *queries]:
-            rows = list(facts.select(query))
+    def add(self, found: GatheredFacts) -> None:
+        """Take in one group's facts (:func:`gather`); a node known already keeps its answers."""
+        for query, rows in found.rows.items():
             self._rows.setdefault(query, set()).update(rows)
-            asked |= {row[0] for row in rows if row[0] is not None}
-        facts.ask(facts.patients())
-        facts.ask_cases(asked)
-        blanks: list[Node] = sorted({n for n in focus if isinstance(n, BNode)}, key=str)
-        self._needles.update(facts._blank_needles(blanks))
+        self._needles.update(found.needles)
         for mine, theirs in (
-            (self._patient, facts._patient),
-            (self._publication, facts._publication),
-            (self._labels, facts._labels),
-            (self._file, facts._file),
-            (self._owner, facts._owner),
+            (self._patient, found.patient),
+            (self._publication, found.publication),
+            (self._labels, found.labels),
+            (self._file, found.file),
+            (self._owner, found.owner),
         ):
             for node, value in theirs.items():
                 mine.setdefault(node, value)  # type: ignore[arg-type]
-        for node, types in facts._types.items():
+        for node, types in found.types.items():
             if node not in self._types:
                 self._types[node] = list(types)
-        self._asked |= facts._asked
-        self._cased |= facts._cased
-
-    @staticmethod
-    def _group_rows(
-        facts: StoreFacts, queries: Iterable[str]
-    ) -> dict[str, list[tuple[Node | None, ...]]]:
-        return {q: list(facts.select(q)) for q in [_PATIENTS, *queries]}
+        self._asked |= found.asked
+        self._cased |= found.cased
 
     def select(self, query: str) -> Iterable[tuple[Node | None, ...]]:
         if query not in self._rows:
@@ -451,3 +437,48 @@ class GroupedFacts(StoreFacts):
         if not blanks or len(blanks) > BLANK_SEARCH_LIMIT:
             return {}
         return {n: self._needles[n] for n in blanks if self._needles.get(n)}
+
+
+@dataclass
+class GatheredFacts:
+    """What the report of a validation in groups needs from one group's store (picklable)."""
+
+    rows: dict[str, set[tuple[Node | None, ...]]]
+    needles: dict[Node, list[str]]
+    patient: dict[Node, Node]
+    publication: dict[Node, Node]
+    labels: dict[Node, Node]
+    file: dict[Node, int]
+    owner: dict[Node, Node]
+    types: dict[Node, list[URIRef]]
+    asked: set[Node]
+    cased: set[Node]
+
+
+def gather(facts: StoreFacts, focus: Sequence[Node], queries: Iterable[str]) -> GatheredFacts:
+    """Ask one group's store what the report will ask about the group's result nodes
+    ``focus`` (as :class:`emkg.report.ReportBuilder` does), and the rows of ``queries`` and
+    of the patients query (the completeness table's, :func:`emkg.completeness.store_queries`),
+    with the cases of their nodes."""
+    facts.ask(focus)
+    facts.ask({facts.owner(f) for f in focus})
+    rows: dict[str, set[tuple[Node | None, ...]]] = {}
+    asked: set[Node] = set()
+    for query in [_PATIENTS, *queries]:
+        rows[query] = set(facts.select(query))
+        asked |= {row[0] for row in rows[query] if row[0] is not None}
+    facts.ask(facts.patients())
+    facts.ask_cases(asked)
+    blanks: list[Node] = sorted({n for n in focus if isinstance(n, BNode)}, key=str)
+    return GatheredFacts(
+        rows=rows,
+        needles=facts._blank_needles(blanks),
+        patient=facts._patient,
+        publication=facts._publication,
+        labels=facts._labels,
+        file=facts._file,
+        owner=facts._owner,
+        types=dict(facts._types),
+        asked=facts._asked,
+        cased=facts._cased,
+    )

@@ -23,6 +23,7 @@ the ``with`` block only, so it is not for use from several threads at once.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -475,8 +476,13 @@ IN_MEMORY_LIMIT = 1 << 30
 #: N-Triples input larger than this in total is validated in groups of patients
 #: (:mod:`emkg.grouping`), each batch of groups in its own in-memory store
 GROUP_LIMIT = 128 << 20
-#: triples of one batch of groups (about 1,000 synthetic patients)
-BATCH_TRIPLES = 300_000
+#: triples of one batch of groups (about 500 synthetic patients: per patient, batches of 300
+#: and 500 cost about 6.3 ms of CPU, of 1,000 6.9 ms; the constraint queries grow a little
+#: faster than the store)
+BATCH_TRIPLES = 150_000
+#: a group larger than this (about 7,000 synthetic patients linked together; its store would
+#: take about 1 GB) is not validated apart: the whole graph is
+MAX_GROUP_TRIPLES = 2_000_000
 _NTRIPLES = (".nt", ".ntriples")
 
 
@@ -590,8 +596,8 @@ def validate_in_groups(
     of no data node into its own in-memory store, checked, and its report facts gathered
     (:class:`emkg.storefacts.GroupedFacts`) before the store is dropped. None when that could
     differ from validating the whole graph: a triple from a term to a data node, a constraint
-    query that fails :func:`emkg.locality.check_query` or names a data node, or one group
-    holding half the triples or more."""
+    query that fails :func:`emkg.locality.check_query` or names a data node, or a group of
+    more than :data:`MAX_GROUP_TRIPLES` (most of a cohort linked into one group)."""
     import tempfile
 
     import pyoxigraph as ox
@@ -600,12 +606,12 @@ def validate_in_groups(
     from emkg.grouping import group_files, split_into_batches
     from emkg.locality import NotLocal, check_query
     from emkg.shacl_oxigraph import _prologue
-    from emkg.storefacts import GroupedFacts, StoreFacts
+    from emkg.storefacts import GroupedFacts
 
     classes = hierarchy(ontology)
     terms = {f"<{n}>".encode() for triple in classes for n in triple if isinstance(n, URIRef)}
     grouping = group_files(paths_, terms)
-    if not grouping.usable or grouping.largest * 2 >= max(grouping.triples, 1):
+    if not grouping.usable or grouping.largest > MAX_GROUP_TRIPLES:
         return None
     predicates = grouping.predicates
     try:
@@ -620,62 +626,55 @@ def validate_in_groups(
         return None
     if any(grouping.is_data(iri.encode()) for iri in named):
         return None
-    hierarchy_nt = classes.serialize(format="nt", encoding="utf-8")
     graphs = [ox.NamedNode(f"https://w3id.org/emkg/validate/file/{i}") for i in range(len(paths_))]
     sources = [SourceFile(p, Graph(), _streamed_prefixes(p)) for p in paths_]
     prefixes_ = [dict(s.prefixes) for s in sources]
     facts = GroupedFacts(graphs, paths_, prefixes_)
     completeness = [q for _s, _e, target, stated in store_queries(shapes) for q in (target, stated)]
-    queries = [q for q in completeness if q is not None]
     per_query: list[list[Any]] = [[] for _ in plan.queries]
     seen: list[set[Any]] = [set() for _ in plan.queries]
     triples = 0
-    seconds = 0.0
     with tempfile.TemporaryDirectory(prefix="emkg-groups-") as folder:
         batches, shared = split_into_batches(grouping, paths_, Path(folder), BATCH_TRIPLES)
-        for number, batch in enumerate(batches):
-            store = ox.Store()
-            store.extend(
-                ox.parse(hierarchy_nt, format=ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False)
-            )
-            for index, path in shared.items():
-                store.bulk_load(
-                    path=str(path),
-                    format=ox.RdfFormat.N_TRIPLES,
-                    to_graph=graphs[index],
-                    lenient=True,
-                )
-            base = len(store)
+        _BATCHES.clear()
+        _BATCHES.update(
+            plan=plan,
+            grouping=grouping,
+            batches=batches,
+            shared=shared,
+            hierarchy=classes.serialize(format="nt", encoding="utf-8"),
+            graphs=graphs,
+            paths=list(paths_),
+            prefixes=prefixes_,
+            queries=[q for q in completeness if q is not None],
+        )
+        workers = min(_WORKERS, len(batches))
+        started = time.perf_counter()
+        try:
+            if workers > 1:
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
+
+                context = multiprocessing.get_context("fork")
+                with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                    done = list(pool.map(_check_batch, range(len(batches))))
+            else:
+                done = [_check_batch(number) for number in range(len(batches))]
+        finally:
+            _BATCHES.clear()
+        seconds = time.perf_counter() - started  # loading, checks and facts of the batches
+        for number, (found, gathered, base, added, _spent) in enumerate(done):
             if number == 0:
                 triples = base
-            for index, path in batch.items():
-                store.bulk_load(
-                    path=str(path),
-                    format=ox.RdfFormat.N_TRIPLES,
-                    to_graph=graphs[index],
-                    lenient=True,
-                )
-            triples += len(store) - base
-            started = time.perf_counter()
-            try:
-                found = plan.run_each(store)
-            except (SyntaxError, ValueError, OSError) as exc:
-                raise _unusable(exc) from exc
-            seconds += time.perf_counter() - started
-            focus = []
+            triples += added
+            facts.add(gathered)
             for i, rows in enumerate(found):
-                for row in rows:
-                    home = number if isinstance(row.focus, BNode) else grouping.batch_of(row.focus)
-                    if home is None:  # no data node: found alike in every group, kept once
+                for row, everywhere in rows:
+                    if everywhere:  # no data node: found alike in every group, kept once
                         if row in seen[i]:
                             continue
                         seen[i].add(row)
-                    elif home != number:  # a data node of another batch (a sh:targetNode)
-                        continue
                     per_query[i].append(row)
-                    focus.append(row.focus)
-            facts.gather(StoreFacts(store, graphs, paths_, prefixes_), focus, queries)
-            del store
     rows = [row for found in per_query for row in found]
     results = sorted((_result_of(row, shapes) for row in rows), key=_result_order)
     return Validation(
@@ -691,6 +690,53 @@ def validate_in_groups(
         triples=triples,
         rows=rows,
     )
+
+
+#: what the processes checking batches share (set before they are forked)
+_BATCHES: dict[str, Any] = {}
+#: processes checking batches at once: one per core this process may use, at most 2 (each
+#: runs its queries in threads too, and holds a batch's store)
+_WORKERS = max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
+
+
+def _check_batch(number: int) -> tuple[list[list[tuple[Any, bool]]], Any, int, int, float]:
+    """Load batch ``number`` of :func:`validate_in_groups` into its own store and check it:
+    per query its rows (and whether the row's focus node is no data node, so found alike in
+    every batch), the report's facts of the batch, the quads of the hierarchy and shared
+    triples, the quads of the batch, and the seconds the checks took."""
+    import pyoxigraph as ox
+
+    from emkg.storefacts import StoreFacts, gather
+
+    c = _BATCHES
+    graphs = c["graphs"]
+    store = ox.Store()
+    store.extend(ox.parse(c["hierarchy"], format=ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False))
+    nt = ox.RdfFormat.N_TRIPLES
+    for index, path in c["shared"].items():
+        store.bulk_load(path=str(path), format=nt, to_graph=graphs[index], lenient=True)
+    base = len(store)
+    for index, path in c["batches"][number].items():
+        store.bulk_load(path=str(path), format=nt, to_graph=graphs[index], lenient=True)
+    added = len(store) - base
+    started = time.perf_counter()
+    try:
+        found = c["plan"].run_each(store)
+    except (SyntaxError, ValueError, OSError) as exc:
+        raise _unusable(exc) from exc
+    spent = time.perf_counter() - started
+    kept: list[list[tuple[Any, bool]]] = []
+    focus = []
+    for rows in found:
+        kept.append([])
+        for row in rows:
+            home = number if isinstance(row.focus, BNode) else c["grouping"].batch_of(row.focus)
+            if home is not None and home != number:  # a data node of another batch
+                continue
+            kept[-1].append((row, home is None))
+            focus.append(row.focus)
+    gathered = gather(StoreFacts(store, graphs, c["paths"], c["prefixes"]), focus, c["queries"])
+    return kept, gathered, base, added, spent
 
 
 def _result_of(row: Any, shapes: Graph) -> ValidationResult:
