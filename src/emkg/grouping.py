@@ -17,9 +17,13 @@ group: :attr:`Grouping.usable` is then false and the caller validates the whole 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
+
+from rdflib import URIRef
+from rdflib.term import Node
 
 from emkg.locality import Predicates
 
@@ -50,9 +54,9 @@ def _triples(paths: Iterable[Path]) -> Iterator[tuple[int, bytes, bytes, bytes, 
                 if found is None:
                     continue
                 s, p, o = found
-                if s.startswith(b"_:"):
+                if s[:2] == b"_:":
                     s = tag + s
-                if o.startswith(b"_:"):
+                if o[:2] == b"_:":
                     o = tag + o
                 yield index, s, p, o, line
 
@@ -73,6 +77,18 @@ class Grouping:
     #: triples from a term to a data node (groups unusable when any)
     term_to_data: int = 0
     triples: int = 0
+    #: the batch of each group root (:func:`split_into_batches`)
+    batches: dict[bytes, int] = field(default_factory=dict)
+
+    def batch_of(self, node: Node) -> int | None:
+        """The batch of a named data node; None for a term or a literal (a blank node's label
+        in a store is not its label in the file: the caller knows its batch)."""
+        if not isinstance(node, URIRef):
+            return None
+        key = f"<{node}>".encode()
+        if key not in self.parent:
+            return None
+        return self.batches[self.find(key)]
 
     def find(self, node: bytes) -> bytes:
         parent = self.parent
@@ -120,6 +136,7 @@ def group_files(paths: Iterable[Path], terms: set[bytes]) -> Grouping:
     not_linking: set[bytes] = set()
     seen: set[bytes] = set()
     data_subject: set[bytes] = set()
+    counts: dict[bytes, int] = {}  # triples per data node (a subject, else the object)
     for _index, s, p, o, _line in _triples(paths):
         grouping.triples += 1
         seen.add(p)
@@ -127,20 +144,20 @@ def group_files(paths: Iterable[Path], terms: set[bytes]) -> Grouping:
         o_data = o in parent
         if s_data:
             data_subject.add(p)
+            counts[s] = counts.get(s, 0) + 1
             if o_data:
                 grouping.union(s, o)
         elif o_data:
             grouping.term_to_data += 1
+            counts[o] = counts.get(o, 0) + 1
         else:
             grouping.shared_triples += 1
         if not o_data:
             not_linking.add(p)
     sizes: dict[bytes, int] = {}
-    for _index, s, _p, o, _line in _triples(paths):
-        node = s if s in parent else o if o in parent else None
-        if node is not None:
-            root = grouping.find(node)
-            sizes[root] = sizes.get(root, 0) + 1
+    for node, count in counts.items():  # in the order the files name them
+        root = grouping.find(node)
+        sizes[root] = sizes.get(root, 0) + count
     grouping.sizes = sizes
     grouping.linking = {_iri(p) for p in seen - not_linking}
     grouping.unshared = {_iri(p) for p in data_subject}
@@ -149,3 +166,41 @@ def group_files(paths: Iterable[Path], terms: set[bytes]) -> Grouping:
 
 def _iri(token: bytes) -> str:
     return token.decode("utf-8").strip("<>")
+
+
+def split_into_batches(
+    grouping: Grouping, paths: Sequence[Path], folder: Path, batch_triples: int
+) -> tuple[list[dict[int, Path]], dict[int, Path]]:
+    """Write each file's lines into batches of whole groups of about ``batch_triples``
+    triples (groups in the order the files first name them) under ``folder``: per batch, the
+    N-Triples file of each input file's lines in it; and per input file, the file of its
+    lines with no data node (for every batch). Sets :attr:`Grouping.batches`."""
+    batch_of_root: dict[bytes, int] = {}
+    number, filled = 0, 0
+    for root, size in grouping.sizes.items():
+        if filled and filled + size > batch_triples:
+            number, filled = number + 1, 0
+        batch_of_root[root] = number
+        filled += size
+    grouping.batches = batch_of_root
+    batches: list[dict[int, Path]] = [{} for _ in range(number + 1 if batch_of_root else 0)]
+    shared: dict[int, Path] = {}
+    handles: dict[tuple[int, int], BinaryIO] = {}
+    parent = grouping.parent
+    try:
+        for index, s, _p, o, line in _triples(paths):
+            node = s if s in parent else o if o in parent else None
+            batch = -1 if node is None else batch_of_root[grouping.find(node)]
+            handle = handles.get((batch, index))
+            if handle is None:
+                path = folder / (f"shared-{index}.nt" if batch < 0 else f"{batch}-{index}.nt")
+                if batch < 0:
+                    shared[index] = path
+                else:
+                    batches[batch][index] = path
+                handle = handles[(batch, index)] = path.open("wb")
+            handle.write(line if line.endswith(b"\n") else line + b"\n")
+    finally:
+        for handle in handles.values():
+            handle.close()
+    return batches, shared
