@@ -23,7 +23,7 @@ from emkg.locate import Case, Locator
 from emkg.validate import EMKG, EMKGSH, Validation, prepared_queries
 
 if TYPE_CHECKING:
-    from emkg.storefacts import FactsLocator
+    from emkg.storefacts import FactsLocator, StoreFacts
 
 PRESENT = "present"
 NOT_REPORTED = "not reported"
@@ -167,31 +167,56 @@ def _column(rows: Iterable[tuple[Node | None, ...]]) -> set[Node]:
     return {row[0] for row in rows if row[0] is not None}
 
 
+def store_queries(shapes: Graph) -> list[tuple[Node, URIRef, str | None, str]]:
+    """(shape, element, query of its focus nodes or None, query of the nodes stating
+    ``emkg:notReported`` the element) for every recommended shape: what
+    :func:`per_case_in_store` asks the store (and what a validation in groups gathers from
+    each group's store beforehand)."""
+    from emkg.shacl_oxigraph import Compiler
+
+    compiler = Compiler(shapes)
+    found = []
+    for shape, element in recommended_shapes(shapes):
+        targets = compiler.targets(shape)
+        target_query = None
+        if targets is not None:
+            target, prefixes = targets
+            prologue = "".join(f"PREFIX {k}: <{v}>\n" for k, v in sorted(prefixes.items()))
+            target_query = f"{prologue}SELECT ?this WHERE {{ {target} }}"
+        stated = f"SELECT ?s WHERE {{ ?s <{EMKG.notReported}> <{element}> }}"
+        found.append((shape, element, target_query, stated))
+    return found
+
+
+def focus_and_stated(
+    facts: StoreFacts, shapes: Graph
+) -> tuple[list[Node], set[Node], list[tuple[Node, URIRef, set[Node], set[Node]]]]:
+    """The patients, every node whose case the table needs, and per recommended shape its
+    focus nodes and the nodes stating ``emkg:notReported`` its element, asked of ``facts``."""
+    patients = facts.patients()
+    asked: set[Node] = set(patients)
+    found = []
+    for shape, element, target_query, stated_query in store_queries(shapes):
+        focus_set = _column(facts.select(target_query)) if target_query is not None else set()
+        stated = _column(facts.select(stated_query))
+        found.append((shape, element, focus_set, stated))
+        asked |= focus_set | stated
+    return patients, asked, found
+
+
 def per_case_in_store(validation: Validation, locator: FactsLocator) -> list[CaseCompleteness]:
     """:func:`per_case` for a validation run in the store (:func:`emkg.validate.
     validate_files_in_store`): the focus nodes of each recommended shape and the
     ``emkg:notReported`` statements are queried in the store, the cases come from
     :class:`emkg.storefacts.StoreFacts`."""
-    from emkg.shacl_oxigraph import Compiler
-
     facts = locator.facts
-    compiler = Compiler(validation.shapes)
     reported = {(r.shape, r.focus) for r in validation.results}
-    patients = facts.patients()
+    patients, asked, found = focus_and_stated(facts, validation.shapes)
     patient_set = set(patients)
     pending: list[tuple[Node, URIRef, list[Node], set[Node], bool]] = []
-    asked: set[Node] = set(patients)
-    for shape, element in recommended_shapes(validation.shapes):
-        found = compiler.targets(shape)
-        focus_set: set[Node] = set()
-        if found is not None:
-            target, prefixes = found
-            prologue = "".join(f"PREFIX {k}: <{v}>\n" for k, v in sorted(prefixes.items()))
-            focus_set = _column(facts.select(f"{prologue}SELECT ?this WHERE {{ {target} }}"))
-        stated = _column(facts.select(f"SELECT ?s WHERE {{ ?s <{EMKG.notReported}> <{element}> }}"))
+    for shape, element, focus_set, stated in found:
         on_patient = (shape, EMKGSH.notReportedOnPatient, Literal(True)) in validation.shapes
         pending.append((shape, element, sorted(focus_set, key=str), stated, on_patient))
-        asked |= focus_set | stated
     facts.ask(patients)
     facts.ask_cases(asked)
     checks: list[ElementCheck] = []

@@ -636,6 +636,10 @@ class Plan:
         order of :attr:`queries` all the same): on 2 cores the wall time of the checks about
         halves, their CPU time stays the same.
         """
+        return [row for found in self.run_each(store) for row in found]
+
+    def run_each(self, store: ox.Store) -> list[list[Row]]:
+        """:meth:`run`'s rows, one list per query of :attr:`queries`."""
         data = [ox.DefaultGraph(), *store.named_graphs()]
         scratch: list[ox.NamedNode | ox.BlankNode] = []
         try:
@@ -648,13 +652,10 @@ class Plan:
                 )
                 assert isinstance(solutions, ox.QuerySolutions)
                 store.extend([ox.Quad(graph, _FOCUS_NODE, s[0], graph) for s in solutions])
-            rows: list[Row] = []
             with ThreadPoolExecutor(min(_THREADS, len(self.queries) or 1)) as pool:
-                for found in pool.map(
-                    lambda q: list(self._run(q, store, data, scratch)), self.queries
-                ):
-                    rows.extend(found)
-            return rows
+                return list(
+                    pool.map(lambda q: list(self._run(q, store, data, scratch)), self.queries)
+                )
         finally:
             for made in scratch:
                 store.remove_graph(made)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -382,3 +383,102 @@ class FactsLocator:
 
     def patient(self, node: Node) -> Node | None:
         return self.facts.patient(node)
+
+
+class GroupedFacts(StoreFacts):
+    """The facts of a validation in groups (:func:`emkg.validate.validate_files_in_store`):
+    gathered from each group's store by :func:`gather` before that store is dropped, then
+    answered without a store. A node is in one group's store with everything the report
+    asks about it (its triples, its case through the part-of paths), so the first group that
+    knows a node gives the same answers as the whole graph."""
+
+    def __init__(
+        self,
+        graphs: Sequence[ox.NamedNode],
+        files: Sequence[Path],
+        prefixes: Sequence[dict[str, str]],
+    ) -> None:
+        super().__init__(ox.Store(), graphs, files, prefixes)
+        #: the rows of the queries the completeness table sends (:meth:`select`)
+        self._rows: dict[str, set[tuple[Node | None, ...]]] = {}
+        self._needles: dict[Node, list[str]] = {}
+
+    def add(self, found: GatheredFacts) -> None:
+        """Take in one group's facts (:func:`gather`); a node known already keeps its answers."""
+        for query, rows in found.rows.items():
+            self._rows.setdefault(query, set()).update(rows)
+        self._needles.update(found.needles)
+        for mine, theirs in (
+            (self._patient, found.patient),
+            (self._publication, found.publication),
+            (self._labels, found.labels),
+            (self._file, found.file),
+            (self._owner, found.owner),
+        ):
+            for node, value in theirs.items():
+                mine.setdefault(node, value)  # type: ignore[arg-type]
+        for node, types in found.types.items():
+            if node not in self._types:
+                self._types[node] = list(types)
+        self._asked |= found.asked
+        self._cased |= found.cased
+
+    def select(self, query: str) -> Iterable[tuple[Node | None, ...]]:
+        if query not in self._rows:
+            raise RuntimeError(f"a query not gathered from the groups: {query[:200]}")
+        return iter(self._rows[query])
+
+    def _mark(self, nodes: Iterable[Node]) -> None:
+        missing = [n for n in nodes if not isinstance(n, Literal)]
+        if missing:
+            raise RuntimeError(f"nodes not gathered from the groups: {missing[:5]}")
+
+    def _blank_needles(self, blanks: list[Node]) -> dict[Node, list[str]]:
+        if not blanks or len(blanks) > BLANK_SEARCH_LIMIT:
+            return {}
+        return {n: self._needles[n] for n in blanks if self._needles.get(n)}
+
+
+@dataclass
+class GatheredFacts:
+    """What the report of a validation in groups needs from one group's store (picklable)."""
+
+    rows: dict[str, set[tuple[Node | None, ...]]]
+    needles: dict[Node, list[str]]
+    patient: dict[Node, Node]
+    publication: dict[Node, Node]
+    labels: dict[Node, Node]
+    file: dict[Node, int]
+    owner: dict[Node, Node]
+    types: dict[Node, list[URIRef]]
+    asked: set[Node]
+    cased: set[Node]
+
+
+def gather(facts: StoreFacts, focus: Sequence[Node], queries: Iterable[str]) -> GatheredFacts:
+    """Ask one group's store what the report will ask about the group's result nodes
+    ``focus`` (as :class:`emkg.report.ReportBuilder` does), and the rows of ``queries`` and
+    of the patients query (the completeness table's, :func:`emkg.completeness.store_queries`),
+    with the cases of their nodes."""
+    facts.ask(focus)
+    facts.ask({facts.owner(f) for f in focus})
+    rows: dict[str, set[tuple[Node | None, ...]]] = {}
+    asked: set[Node] = set()
+    for query in [_PATIENTS, *queries]:
+        rows[query] = set(facts.select(query))
+        asked |= {row[0] for row in rows[query] if row[0] is not None}
+    facts.ask(facts.patients())
+    facts.ask_cases(asked)
+    blanks: list[Node] = sorted({n for n in focus if isinstance(n, BNode)}, key=str)
+    return GatheredFacts(
+        rows=rows,
+        needles=facts._blank_needles(blanks),
+        patient=facts._patient,
+        publication=facts._publication,
+        labels=facts._labels,
+        file=facts._file,
+        owner=facts._owner,
+        types=dict(facts._types),
+        asked=facts._asked,
+        cased=facts._cased,
+    )

@@ -1,0 +1,206 @@
+"""Groups of patients for validating a big cohort piece by piece (README "Validating at scale").
+
+One streamed pass per step over N-Triples files, no RDF graph in memory:
+
+1. the *data nodes*: every subject of the files and every blank node, but not a term of the
+   ontology's class hierarchy;
+2. groups by union-find: a triple linking two data nodes joins their groups (a publication
+   joins its patients into one group); per predicate, whether all its objects are data nodes
+   (``linking``) and whether some subject of it is a data node (else every triple of it goes
+   to every group), which :mod:`emkg.locality` uses to decide which constraint queries
+   give the whole graph's rows group by group.
+
+Each triple then belongs to the group of its data node; a triple with no data node (a term's
+label, say) to every group. A triple from a term to a data node would tie that node to every
+group: :attr:`Grouping.usable` is then false and the caller validates the whole graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from rdflib import URIRef
+from rdflib.term import Node
+
+from emkg.locality import Predicates
+
+
+def _split(line: bytes) -> tuple[bytes, bytes, bytes] | None:
+    """Subject, predicate and object (a literal as its first byte ``"``) of an N-Triples line;
+    None for a blank or comment line."""
+    parts = line.split(None, 2)
+    if len(parts) < 3 or parts[0].startswith(b"#"):
+        return None
+    s, p, rest = parts
+    if rest.startswith(b'"'):
+        return s, p, b'"'
+    o = rest.split(None, 1)[0]
+    if o.startswith(b"_:"):
+        o = o.rstrip(b".")
+    return s, p, o
+
+
+def _triples(paths: Iterable[Path]) -> Iterator[tuple[int, bytes, bytes, bytes, bytes]]:
+    """(file index, subject key, predicate, object key, line) of every triple; a blank node's
+    key names its file (labels are local to a file)."""
+    for index, path in enumerate(paths):
+        tag = b"%d" % index
+        with path.open("rb") as handle:
+            for line in handle:
+                found = _split(line)
+                if found is None:
+                    continue
+                s, p, o = found
+                if s[:2] == b"_:":
+                    s = tag + s
+                if o[:2] == b"_:":
+                    o = tag + o
+                yield index, s, p, o, line
+
+
+@dataclass
+class Grouping:
+    """The groups of data nodes of some N-Triples files (see the module docstring)."""
+
+    #: the group (a root data node) of each data node
+    parent: dict[bytes, bytes] = field(default_factory=dict)
+    #: triples per group root
+    sizes: dict[bytes, int] = field(default_factory=dict)
+    linking: set[str] = field(default_factory=set)
+    #: predicates of which some triple has a data node as subject
+    unshared: set[str] = field(default_factory=set)
+    #: triples whose subject is no data node (they go to every group)
+    shared_triples: int = 0
+    #: triples from a term to a data node (groups unusable when any)
+    term_to_data: int = 0
+    triples: int = 0
+    #: the batch of each group root (:func:`split_into_batches`)
+    batches: dict[bytes, int] = field(default_factory=dict)
+
+    def batch_of(self, node: Node) -> int | None:
+        """The batch of a named data node; None for a term or a literal (a blank node's label
+        in a store is not its label in the file: the caller knows its batch)."""
+        if not isinstance(node, URIRef):
+            return None
+        key = f"<{node}>".encode()
+        if key not in self.parent:
+            return None
+        return self.batches[self.find(key)]
+
+    def find(self, node: bytes) -> bytes:
+        parent = self.parent
+        root = node
+        while parent[root] != root:
+            root = parent[root]
+        while parent[node] != root:
+            parent[node], node = root, parent[node]
+        return root
+
+    def union(self, a: bytes, b: bytes) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+    def is_data(self, key: bytes) -> bool:
+        return key in self.parent
+
+    @property
+    def predicates(self) -> Predicates:
+        return Predicates(frozenset(self.linking), frozenset(self.unshared))
+
+    @property
+    def largest(self) -> int:
+        """Triples of the largest group."""
+        return max(self.sizes.values(), default=0)
+
+    @property
+    def usable(self) -> bool:
+        """Whether validating group by group can give the whole graph's results."""
+        return self.term_to_data == 0
+
+
+def group_files(paths: Iterable[Path], terms: set[bytes]) -> Grouping:
+    """The groups of the data nodes of N-Triples files; ``terms``: the IRIs (as ``<...>``)
+    of the ontology's class hierarchy, never data nodes."""
+    paths = [Path(p) for p in paths]
+    grouping = Grouping()
+    parent = grouping.parent
+    for _index, s, _p, o, _line in _triples(paths):
+        if s not in terms:
+            parent.setdefault(s, s)
+        if o[:1].isdigit():  # a blank node (its key starts with its file's index)
+            parent.setdefault(o, o)
+    not_linking: set[bytes] = set()
+    seen: set[bytes] = set()
+    data_subject: set[bytes] = set()
+    counts: dict[bytes, int] = {}  # triples per data node (a subject, else the object)
+    for _index, s, p, o, _line in _triples(paths):
+        grouping.triples += 1
+        seen.add(p)
+        s_data = s in parent
+        o_data = o in parent
+        if s_data:
+            data_subject.add(p)
+            counts[s] = counts.get(s, 0) + 1
+            if o_data:
+                grouping.union(s, o)
+        elif o_data:
+            grouping.term_to_data += 1
+            counts[o] = counts.get(o, 0) + 1
+        else:
+            grouping.shared_triples += 1
+        if not o_data:
+            not_linking.add(p)
+    sizes: dict[bytes, int] = {}
+    for node, count in counts.items():  # in the order the files name them
+        root = grouping.find(node)
+        sizes[root] = sizes.get(root, 0) + count
+    grouping.sizes = sizes
+    grouping.linking = {_iri(p) for p in seen - not_linking}
+    grouping.unshared = {_iri(p) for p in data_subject}
+    return grouping
+
+
+def _iri(token: bytes) -> str:
+    return token.decode("utf-8").strip("<>")
+
+
+def split_into_batches(
+    grouping: Grouping, paths: Sequence[Path], folder: Path, batch_triples: int
+) -> tuple[list[dict[int, Path]], dict[int, Path]]:
+    """Write each file's lines into batches of whole groups of about ``batch_triples``
+    triples (groups in the order the files first name them) under ``folder``: per batch, the
+    N-Triples file of each input file's lines in it; and per input file, the file of its
+    lines with no data node (for every batch). Sets :attr:`Grouping.batches`."""
+    batch_of_root: dict[bytes, int] = {}
+    number, filled = 0, 0
+    for root, size in grouping.sizes.items():
+        if filled and filled + size > batch_triples:
+            number, filled = number + 1, 0
+        batch_of_root[root] = number
+        filled += size
+    grouping.batches = batch_of_root
+    batches: list[dict[int, Path]] = [{} for _ in range(number + 1 if batch_of_root else 0)]
+    shared: dict[int, Path] = {}
+    handles: dict[tuple[int, int], BinaryIO] = {}
+    parent = grouping.parent
+    try:
+        for index, s, _p, o, line in _triples(paths):
+            node = s if s in parent else o if o in parent else None
+            batch = -1 if node is None else batch_of_root[grouping.find(node)]
+            handle = handles.get((batch, index))
+            if handle is None:
+                path = folder / (f"shared-{index}.nt" if batch < 0 else f"{batch}-{index}.nt")
+                if batch < 0:
+                    shared[index] = path
+                else:
+                    batches[batch][index] = path
+                handle = handles[(batch, index)] = path.open("wb")
+            handle.write(line if line.endswith(b"\n") else line + b"\n")
+    finally:
+        for handle in handles.values():
+            handle.close()
+    return batches, shared

@@ -1,0 +1,109 @@
+"""Groups of patients (emkg.grouping) and which constraint queries may run per group
+(emkg.locality): worked out by hand on a four-patient graph."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from emkg.grouping import group_files
+from emkg.locality import NotLocal, check_query
+
+E = "https://w3id.org/emkg/ontology#"
+X = "https://example.org/"
+TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+SUB = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
+TERMS = {f"<{E}Patient>".encode(), f"<{E}Publication>".encode(), f"<{E}Female>".encode()}
+
+# p1 and p2 are reported in pub1 (one group with it), p3 in pub2; p4 in no publication;
+# the blank node hangs from p3; every patient points at the term emkg:Female (no link)
+LINES = f"""<{X}pub1> {TYPE} <{E}Publication> .
+<{X}pub2> {TYPE} <{E}Publication> .
+<{X}p1> {TYPE} <{E}Patient> .
+<{X}p1> <{E}reportedIn> <{X}pub1> .
+<{X}p1> <{E}sex> <{E}Female> .
+<{X}p2> {TYPE} <{E}Patient> .
+<{X}p2> <{E}reportedIn> <{X}pub1> .
+<{X}p2> <{E}sex> <{E}Female> .
+<{X}p3> {TYPE} <{E}Patient> .
+<{X}p3> <{E}reportedIn> <{X}pub2> .
+<{X}p3> <{E}sex> <{E}Female> .
+<{X}p3> <{E}hasMeasurement> _:m .
+_:m <{E}value> "5" .
+<{X}p4> {TYPE} <{E}Patient> .
+<{X}p4> <{E}sequenceIndex> "5" .
+"""
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "cohort.nt"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_groups_follow_links_between_data_nodes(tmp_path: Path) -> None:
+    g = group_files([_write(tmp_path, LINES)], TERMS)
+    p = {n: f"<{X}{n}>".encode() for n in ("pub1", "pub2", "p1", "p2", "p3", "p4")}
+    assert g.find(p["p1"]) == g.find(p["p2"]) == g.find(p["pub1"])
+    assert g.find(p["p3"]) == g.find(p["pub2"]) == g.find(b"0_:m")
+    assert len({g.find(p["p1"]), g.find(p["p3"]), g.find(p["p4"])}) == 3
+    assert not g.is_data(f"<{E}Female>".encode())
+    # pub1 group: 1 + 3 + 3 triples; pub2 group: 1 + 4 + 1; p4: 2
+    assert sorted(g.sizes.values()) == [2, 6, 7]
+    assert g.triples == 15
+    assert g.usable
+    assert f"{E}reportedIn" in g.linking
+    assert f"{E}hasMeasurement" in g.linking
+    assert f"{E}sex" not in g.linking
+    assert f"{E}value" not in g.linking
+
+
+def test_a_term_pointing_at_a_data_node_makes_groups_unusable(tmp_path: Path) -> None:
+    text = LINES + f"<{E}Female> <{E}seeAlso> <{X}p1> .\n"
+    g = group_files([_write(tmp_path, text)], TERMS)
+    assert g.term_to_data == 1
+    assert not g.usable
+
+
+TARGET = f"{{ SELECT DISTINCT ?this WHERE {{ ?this {TYPE}/{SUB}* <{E}Patient> }} }}"
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        # forward from the focus node, then from a term (shared triples)
+        f"?this <{E}sex> ?v . ?v {TYPE} ?t .",
+        # backward over a linking predicate: no match from a term anywhere
+        f"?m <{E}reportedIn> ?this .",
+        f"FILTER NOT EXISTS {{ ?this <{E}hasMeasurement> ?m . ?m <{E}value> ?x }}",
+        f"MINUS {{ ?this {TYPE}/{SUB}* <{E}Patient> }}",
+    ],
+)
+def test_patterns_reached_from_the_focus_node_run_per_group(tmp_path: Path, pattern: str) -> None:
+    g = group_files([_write(tmp_path, LINES)], TERMS)
+    check_query(f"SELECT ?this WHERE {{ {TARGET} {pattern} }}", g.predicates)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        # another patient with the same sex: backward from a term over a non-linking predicate
+        f"?this <{E}sex> ?v . ?other <{E}sex> ?v .",
+        # the same literal elsewhere
+        f"?this <{E}sequenceIndex> ?i . FILTER EXISTS {{ ?other <{E}value> ?i }}",
+        # a pattern joined on nothing
+        f"?a <{E}reportedIn> ?b .",
+    ],
+)
+def test_patterns_reaching_other_groups_do_not(tmp_path: Path, pattern: str) -> None:
+    g = group_files([_write(tmp_path, LINES)], TERMS)
+    with pytest.raises(NotLocal):
+        check_query(f"SELECT ?this WHERE {{ {TARGET} {pattern} }}", g.predicates)
+
+
+def test_the_query_names_its_constants(tmp_path: Path) -> None:
+    g = group_files([_write(tmp_path, LINES)], TERMS)
+    named = check_query(f"SELECT ?this WHERE {{ VALUES ?this {{ <{X}p1> }} }}", g.predicates)
+    assert g.is_data(f"<{X}p1>".encode())
+    assert f"<{X}p1>" in named

@@ -1,0 +1,97 @@
+"""``emkg validate`` in groups of patients gives the report of the whole graph, byte for byte
+apart from the seconds (README "Validating at scale")."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from rdflib import URIRef
+
+from emkg import validate
+from emkg.grouping import group_files
+from emkg.report import ReportBuilder
+from emkg.storefacts import GroupedFacts
+from emkg.synthetic import write_cohort
+
+E = "https://w3id.org/emkg/ontology#"
+S = "https://w3id.org/emkg/synthetic/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+TIMING = re.compile(r'in \d+\.\d s|"seconds": [\d.]+')
+
+# violations of several kinds, in two patients of different publications
+BROKEN = f"""<{S}p2/extra> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{E}FollowUp> .
+<{S}p2/extra> <{E}ofPatient> <{S}p2/patient> .
+<{S}p2/extra> <{E}sequenceIndex> "1"^^<{XSD}integer> .
+<{S}p30/patient> <{E}ageInYears> "130"^^<{XSD}integer> .
+_:odd <{E}ofPatient> <{S}p30/patient> .
+_:odd <{E}sequenceIndex> "x" .
+"""
+
+
+@pytest.fixture(scope="module")
+def cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("grouped") / "cohort.nt"
+    write_cohort(path, 30, seed=3)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(BROKEN)
+    return path
+
+
+def _reports(v: validate.Validation) -> dict[str, str]:
+    return {f: TIMING.sub("", ReportBuilder(v).render(f)) for f in ("text", "json", "markdown")}
+
+
+def _compare(path: Path, monkeypatch: pytest.MonkeyPatch, *, groups: bool) -> None:
+    whole = validate.validate_files_in_store([path], grouped=False)
+    monkeypatch.setattr(validate, "BATCH_TRIPLES", 4_000)  # several batches
+    in_groups = validate.validate_files_in_store([path], grouped=True)
+    assert isinstance(in_groups.facts, GroupedFacts) is groups
+    assert whole.violations > 0
+    assert in_groups.size == whole.size
+    assert len(in_groups.results) == len(whole.results)
+    assert in_groups.violations == whole.violations
+    expected = _reports(whole)
+    for fmt, text in _reports(in_groups).items():
+        assert text == expected[fmt], fmt
+
+
+def test_groups_give_the_whole_graphs_report(cohort: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _compare(cohort, monkeypatch, groups=True)
+
+
+def test_a_link_between_publications_joins_their_groups(
+    cohort: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    terms = {
+        f"<{n}>".encode()
+        for triple in validate.hierarchy(validate.ontology_graph())
+        for n in triple
+        if isinstance(n, URIRef)
+    }
+    before = group_files([cohort], terms)
+    two = (f"<{S}p2/patient>".encode(), f"<{S}p30/patient>".encode())
+    assert before.find(two[0]) != before.find(two[1])
+    joined = tmp_path / "joined.nt"
+    joined.write_text(
+        cohort.read_text(encoding="utf-8")
+        + f"<{S}p2/patient> <{E}samePatientAs> <{S}p30/patient> .\n",
+        encoding="utf-8",
+    )
+    after = group_files([joined], terms)
+    assert after.find(two[0]) == after.find(two[1])
+    assert len(after.sizes) == len(before.sizes) - 1
+    _compare(joined, monkeypatch, groups=True)
+
+
+def test_a_term_pointing_at_a_patient_means_the_whole_graph(
+    cohort: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    odd = tmp_path / "odd.nt"
+    odd.write_text(
+        cohort.read_text(encoding="utf-8")
+        + f"<{E}Female> <http://www.w3.org/2000/01/rdf-schema#seeAlso> <{S}p2/patient> .\n",
+        encoding="utf-8",
+    )
+    _compare(odd, monkeypatch, groups=False)
