@@ -128,11 +128,16 @@ def group_files(paths: Iterable[Path], terms: set[bytes]) -> Grouping:
     paths = [Path(p) for p in paths]
     grouping = Grouping()
     parent = grouping.parent
-    for _index, s, _p, o, _line in _triples(paths):
-        if s not in terms:
-            parent.setdefault(s, s)
-        if o[:1].isdigit():  # a blank node (its key starts with its file's index)
-            parent.setdefault(o, o)
+    for index, path in enumerate(paths):  # the subjects only: a quicker split
+        tag = b"%d" % index
+        with path.open("rb") as handle:
+            for line in handle:
+                parts = line.split(None, 1)
+                if not parts or parts[0][:1] == b"#":
+                    continue
+                s = tag + parts[0] if parts[0][:2] == b"_:" else parts[0]
+                if s not in terms:
+                    parent.setdefault(s, s)
     not_linking: set[bytes] = set()
     seen: set[bytes] = set()
     data_subject: set[bytes] = set()
@@ -140,6 +145,8 @@ def group_files(paths: Iterable[Path], terms: set[bytes]) -> Grouping:
     for _index, s, p, o, _line in _triples(paths):
         grouping.triples += 1
         seen.add(p)
+        if o[:1].isdigit():  # a blank node (its key starts with its file's index)
+            parent.setdefault(o, o)
         s_data = s in parent
         o_data = o in parent
         if s_data:

@@ -650,23 +650,11 @@ def validate_in_groups(
         )
         workers = min(_WORKERS, len(batches))
         started = time.perf_counter()
-        try:
-            if workers > 1:
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
 
-                context = multiprocessing.get_context("fork")
-                with ProcessPoolExecutor(workers, mp_context=context) as pool:
-                    done = list(pool.map(_check_batch, range(len(batches))))
-            else:
-                done = [_check_batch(number) for number in range(len(batches))]
-        finally:
-            _BATCHES.clear()
-        seconds = time.perf_counter() - started  # loading, checks and facts of the batches
-        for number, (found, gathered, base, added, _spent) in enumerate(done):
-            if number == 0:
-                triples = base
-            triples += added
+        def take(number: int, done: Any) -> None:
+            nonlocal triples
+            found, gathered, base, added, _spent = done
+            triples += added + (base if number == 0 else 0)
             facts.add(gathered)
             for i, rows in enumerate(found):
                 for row, everywhere in rows:
@@ -675,6 +663,23 @@ def validate_in_groups(
                             continue
                         seen[i].add(row)
                     per_query[i].append(row)
+
+        try:
+            if workers > 1:
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
+
+                context = multiprocessing.get_context("fork")
+                with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                    for number, done in enumerate(pool.map(_check_batch, range(len(batches)))):
+                        take(number, done)
+            else:
+                for number in range(len(batches)):
+                    take(number, _check_batch(number))
+        finally:
+            _BATCHES.clear()
+            grouping.parent.clear()  # the largest structure of the run, no longer needed
+        seconds = time.perf_counter() - started  # loading, checks and facts of the batches
     rows = [row for found in per_query for row in found]
     results = sorted((_result_of(row, shapes) for row in rows), key=_result_order)
     return Validation(
