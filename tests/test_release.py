@@ -407,3 +407,21 @@ def test_a_store_of_another_emkg_version_is_not_taken_over(tmp_path: Path) -> No
     body["emkg"] = "0.0.0"
     path.write_text(json.dumps(body), encoding="utf-8")
     assert release.reuse_plan(out, items, inputs) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("bad.ttl", "@prefix ex: <urn:x#> .\nex:a ex:b ex:c ;\n"),  # refused by the reader
+        ("bad.nt", '<urn:a> <urn:b> "x"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'),
+    ],
+)
+def test_a_refused_file_leaves_no_store_open(tmp_path: Path, name: str, text: str) -> None:
+    """The failed store is closed before the build discards its staging folder (else RocksDB
+    could still write into the folder being removed)."""
+    bad = tmp_path / name
+    bad.write_text(text, encoding="utf-8")
+    location = tmp_path / "store"
+    with pytest.raises(InputError, match=name.replace(".", r"\.")):
+        release.write_store(location, b"", release.data_files([bad]))
+    ox.Store(str(location))  # a second read-write handle in this process: the first is closed

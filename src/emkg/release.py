@@ -29,11 +29,13 @@ command that reads a release):
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -185,8 +187,10 @@ def load_data_file(store: ox.Store, data: DataFile) -> None:
             check_file(data.path)
         finally:
             loader.join()
-        if failed:
-            raise _load_error(failed[0], data) from failed[0]
+            problems = failed[:]
+            failed.clear()  # else the loader's error, its frame and this list make a cycle
+        if problems:
+            raise _load_error(problems[0], data) from problems[0]
     else:
         check_file(data.path)
         try:
@@ -458,6 +462,21 @@ def _reused_store(location: Path, reuse: Reuse) -> ox.Store | None:
     return store
 
 
+def _clear_frames(exc: BaseException | None, seen: set[int] | None = None) -> None:
+    """Drop the local variables of the finished frames an exception and its causes hold.
+
+    A failed build's traceback holds the frames that loaded the store; while they live, the
+    store stays open and RocksDB may still write into the staging folder being removed.
+    """
+    seen = set() if seen is None else seen
+    if exc is None or id(exc) in seen:
+        return
+    seen.add(id(exc))
+    traceback.clear_frames(exc.__traceback__)
+    _clear_frames(exc.__cause__, seen)
+    _clear_frames(exc.__context__, seen)
+
+
 @dataclass
 class StoreReport:
     """What :func:`write_store` did: the manifest written, the counts, what it took over."""
@@ -518,8 +537,12 @@ def write_store(
         extra = counts(store, manifest.graphs) if counts is not None else {}
         store.flush()
         lap("count")
+    except BaseException as exc:
+        _clear_frames(exc)  # no frame of the failure may keep the store open while it is discarded
+        gc.collect()  # nor a reference cycle
+        raise
     finally:
-        del store  # closes the RocksDB files
+        del store  # closes the RocksDB files (and stops RocksDB's background work in them)
     from emkg import __version__
 
     manifest.emkg = __version__
