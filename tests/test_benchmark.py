@@ -66,11 +66,13 @@ def test_the_table_marks_targets_and_exponents(bench: ModuleType) -> None:
     small, big = bench.SizeResult(10_000, 2_800_000), bench.SizeResult(100_000, 28_000_000)
     small.steps = {
         "build": bench.Step(6.0, 6.0, 2 * 1024**3),
+        "rebuild": bench.Step(5.0, 4.0),
         "cq01 default": bench.Step(1.0, 1.0),
         "validate": bench.Step(30.0, 30.0),
     }
     big.steps = {
         "build": bench.Step(60.0, 55.0, 3 * 1024**3),  # 10x for 10x: exponent 1.00, met
+        "rebuild": bench.Step(70.0, 8.0),  # the build's target: 70 s is over 60 s
         "cq01 default": bench.Step(20.0, 20.0),  # 20x for 10x: exponent 1.30, not met
         "validate": bench.Step(None, note="300 s limit"),
     }
@@ -80,6 +82,7 @@ def test_the_table_marks_targets_and_exponents(bench: ModuleType) -> None:
     }
     assert "1.00 / 0.96" in lines["build"]
     assert "<= 60 s met; exp <= 1.1 met" in lines["build"]
+    assert "<= 60 s **not met**" in lines["rebuild"]
     assert "1.30 / 1.30" in lines["cq01 default"]
     assert "<= 10 s **not met**; exp <= 1.1 **not met**" in lines["cq01 default"]
     assert ">300 s" in lines["validate"]

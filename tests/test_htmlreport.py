@@ -2,57 +2,29 @@
 
 The page must load nothing (no console error, no request but its own file), draw for each
 patient as many bars and markers as SPARQL counts in the store, show a mark's quote and DOI
-when it is selected, and change what it shows when a filter is set; it must stay usable on a
-1,000-patient synthetic release.
+when it is selected, and change what it shows when a filter is set; at scale, see
+test_htmlreport_scale.py.
 """
 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 from rdflib import Dataset
 
-from emkg import synthetic
 from emkg.catalogue import load_catalogue
 from emkg.cli import main
 from emkg.engines import OxigraphEngine
 from emkg.htmlreport.data import TIMELINE_VIEWS, collect
 from emkg.htmlreport.page import render_page, write_report
-from emkg.htmlreport.source import open_release
 from emkg.runner import run_query
+from reportpage import DATA, open_report, sparql_counts
 
-DATA = "https://w3id.org/emkg/data/"
 JOHNS_DOI = "10.3389/fimmu.2024.1423487"
 J1 = DATA + "johns2024/case1/patient"
 LI = DATA + "li2025/case1/patient"
-
-PREFIXES = """PREFIX emkg: <https://w3id.org/emkg/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-"""
-# Independent of the report's queries: how many therapy lines, and how many events of the
-# kinds the timeline draws as markers, each patient has in the store.
-COUNT_QUERY = (
-    PREFIXES
-    + """
-SELECT ?patient (COUNT(DISTINCT ?line) AS ?bars) (COUNT(DISTINCT ?event) AS ?markers)
-WHERE {
-  ?patient a emkg:Patient .
-  { ?line a emkg:TherapyLine ; emkg:ofPatient ?patient . }
-  UNION
-  {
-    ?event emkg:ofPatient ?patient ; a ?kind .
-    VALUES ?kind { emkg:Diagnosis emkg:EMFinding emkg:DiseaseAssessment emkg:Response
-                   emkg:Relapse emkg:Toxicity emkg:Death emkg:FollowUp }
-  }
-}
-GROUP BY ?patient
-"""
-)
 
 
 @pytest.fixture(scope="module")
@@ -64,11 +36,6 @@ def curated_engine(dataset: Dataset) -> OxigraphEngine:
 def curated_page(curated_engine: OxigraphEngine, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("report") / "report.html"
     return write_report(out, collect(curated_engine))
-
-
-def sparql_counts(engine: OxigraphEngine) -> dict[str, tuple[int, int]]:
-    table = engine.select(COUNT_QUERY)
-    return {str(p): (int(b), int(m)) for p, b, m in table.rows}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -192,13 +159,6 @@ def test_report_command_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[
 # ---------------------------------------------------------------------------------------------
 
 
-def open_report(browser_page, path: Path):
-    page = browser_page.page
-    page.goto(path.as_uri())
-    page.wait_for_selector("body[data-ready='true']", state="attached", timeout=120_000)
-    return page
-
-
 @pytest.mark.browser
 def test_page_loads_without_errors_or_requests(browser_page, curated_page: Path) -> None:
     page = open_report(browser_page, curated_page)
@@ -305,82 +265,3 @@ def test_an_event_placed_within_a_period_is_drawn_over_it(browser_page, curated_
     assert lane.locator(".placed-span").count() >= 1
     mark.click()
     assert "not before" in page.locator("#evidence-body").inner_text()
-
-
-# ---------------------------------------------------------------------------------------------
-# at scale: a 1,000-patient synthetic release
-# ---------------------------------------------------------------------------------------------
-
-SYNTHETIC_PATIENTS = 1000
-#: the report of the 1,000-patient release is built in a child process that may take this long
-#: (it took 93 s on the shared 2-core machine, see the README); a query that stops scaling
-#: fails the test instead of holding the suite
-SYNTHETIC_BUDGET_S = 600
-
-
-@pytest.fixture(scope="module")
-def synthetic_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A release built with a synthetic cohort added as users' data (emkg build --data)."""
-    work = tmp_path_factory.mktemp("synthetic")
-    cohort = work / "cohort.nt"
-    synthetic.write_cohort(cohort, SYNTHETIC_PATIENTS, seed=7)
-    folder = work / "release"
-    assert main(["build", "--data", str(cohort), "--out", str(folder)]) == 0
-    return folder
-
-
-@pytest.mark.browser
-def test_a_thousand_patient_release_stays_usable(
-    browser_page, synthetic_release: Path, tmp_path: Path
-) -> None:
-    page_file = tmp_path / "synthetic.html"
-    started = time.perf_counter()
-    try:
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "emkg",
-                "report",
-                "--release",
-                str(synthetic_release),
-                "--out",
-                str(page_file),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=SYNTHETIC_BUDGET_S,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail(
-            f"emkg report on {SYNTHETIC_PATIENTS} synthetic patients took more than "
-            f"{SYNTHETIC_BUDGET_S} s: a saved query it runs no longer scales "
-            "(scripts/report_benchmark.py times each size)"
-        )
-    assert done.returncode == 0, done.stderr
-    built = time.perf_counter() - started
-    expected = sparql_counts(open_release(synthetic_release))
-    assert sum(p.startswith(synthetic.BASE) for p in expected) == SYNTHETIC_PATIENTS
-    page = open_report(browser_page, page_file)
-    assert browser_page.log.errors == []
-    assert browser_page.log.requests_except(page_file.as_uri()) == []
-    lanes = page.locator("svg.lane")
-    assert lanes.count() == 20  # one page of lanes, not a thousand
-    render_ms = float(page.get_attribute("body", "data-render-ms") or "inf")
-    assert render_ms < 10_000, render_ms
-    first = lanes.first.get_attribute("data-patient")
-    for i in range(3):
-        lane = lanes.nth(i)
-        bars, markers = expected[str(lane.get_attribute("data-patient"))]
-        assert lane.locator(".mark.bar").count() == bars
-        assert lane.locator(".mark.marker").count() == markers
-    page.click("#page-next")
-    assert lanes.first.get_attribute("data-patient") != first
-    assert f"21\u201340 of {len(expected):,}" in page.locator("#page-status").inner_text()
-    size = page_file.stat().st_size
-    assert size < 30_000_000, size
-    print(
-        f"1,000 synthetic patients: {size:,} bytes, built in {built:.1f} s, "
-        f"rendered in {render_ms:.0f} ms"
-    )

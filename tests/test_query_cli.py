@@ -39,6 +39,7 @@ from emkg.credentials import Credentials, credentials_for
 from emkg.engines import VALUES_PLACEMENTS, EndpointEngine, Engine, OxigraphEngine
 from emkg.errors import InputError, RemoteError
 from emkg.formats import to_table
+from emkg.release import ensure_release
 from emkg.results import ResultTable, table_from_sparql_json
 from emkg.runner import run_query
 from test_cq import curated_engines
@@ -47,6 +48,13 @@ from test_params import HOSTILE
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "qc"
 BLINATUMOMAB = URIRef("https://w3id.org/emkg/ontology#Blinatumomab")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _default_release_is_current() -> None:
+    """Build (or rebuild) the default release before the tests that read emkg's stderr, so that
+    none of them depends on being the first to find a missing or stale ``dist/``."""
+    ensure_release(None, log=lambda _message: None)
 
 
 @pytest.fixture(scope="session")

@@ -24,11 +24,13 @@ from emkg.engines import OxigraphEngine
 from emkg.engines.embedded import open_oxigraph, open_rdflib
 from emkg.errors import InputError
 from emkg.load import release_graphs
+from emkg.rdfcompare import isomorphic_files
 from emkg.runner import run_query
 from emkg.synthetic import write_cohort
 
 ANNOTATION = "SELECT ?s WHERE { ?s a <http://www.w3.org/ns/oa#Annotation> }"
 PATIENT = "SELECT ?p WHERE { ?p a <https://w3id.org/emkg/ontology#Patient> }"
+CURATED = Path(__file__).resolve().parents[1] / "kg"
 
 
 @pytest.fixture
@@ -269,3 +271,157 @@ def test_an_unreadable_manifest_means_building_again(project: Path) -> None:
     assert release.read_manifest() is not None
     assert len(engine.select(ANNOTATION)) > 0
     assert project.is_dir()
+
+
+# -- a rebuild takes over the users' graphs whose files are unchanged ----------------------
+
+
+def _store_nquads(out: Path, target: Path) -> Path:
+    """The release store's quads as an N-Quads file (to compare stores as datasets)."""
+    store = ox.Store.read_only(str(release.store_path(out)))
+    store.dump(str(target), format=ox.RdfFormat.N_QUADS)
+    return target
+
+
+def _same_release(a: Path, b: Path, tmp_path: Path) -> None:
+    """Two releases hold the same files, byte for byte, and isomorphic stores."""
+    names = sorted(p.name for p in a.iterdir() if p.is_file())
+    assert names == sorted(p.name for p in b.iterdir() if p.is_file())
+    for name in names:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    assert isomorphic_files(
+        _store_nquads(a, tmp_path / "a.nq"), _store_nquads(b, tmp_path / "b.nq")
+    )
+
+
+@pytest.fixture
+def loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The users' files the builds of a test read (check and load), in order."""
+    read: list[str] = []
+    real = release.load_data_file
+
+    def spy(store: ox.Store, data: release.DataFile) -> None:
+        read.append(data.path.name)
+        real(store, data)
+
+    monkeypatch.setattr(release, "load_data_file", spy)
+    return read
+
+
+def test_a_rebuild_takes_over_unchanged_data_graphs_and_equals_a_fresh_build(
+    project: Path, tmp_path: Path, loads: list[str]
+) -> None:
+    a, b = tmp_path / "a.nt", tmp_path / "b.nt"
+    write_cohort(a, 6, seed=1)
+    write_cohort(b, 3, seed=2)
+    out = tmp_path / "rel"
+    assert build.build(out, [a, b]).reused == []
+    assert loads == ["a.nt", "b.nt"]
+    # a curator adds a case: the curated graphs are built again, the users' graphs kept
+    shutil.copy(CURATED / "johns2024.ttl", project / "kg")
+    loads.clear()
+    again = build.build(out, [a, b])
+    assert loads == []
+    graph = release.data_graph_iri
+    assert again.reused == [graph(a), graph(b)]
+    assert f"{build.GRAPH_BASE}johns2024" in again.graphs
+    assert "reuse" in again.seconds
+    assert "compact" not in again.seconds
+    fresh = build.build(tmp_path / "fresh", [a, b], fresh=True)
+    assert fresh.reused == []
+    assert loads == ["a.nt", "b.nt"]
+    assert (again.graphs, again.counts) == (fresh.graphs, fresh.counts)
+    _same_release(out, tmp_path / "fresh", tmp_path)
+    manifest = release.read_manifest(out)
+    assert manifest is not None
+    assert release.stale_reasons(manifest) == []
+
+
+@pytest.mark.usefixtures("project")
+def test_a_changed_file_is_loaded_again_a_removed_one_dropped_a_new_one_added(
+    tmp_path: Path, loads: list[str]
+) -> None:
+    a, b, c = tmp_path / "a.nt", tmp_path / "b.nt", tmp_path / "c.nt"
+    write_cohort(a, 8, seed=1)
+    write_cohort(b, 3, seed=2)
+    write_cohort(c, 2, seed=4)
+    out = tmp_path / "rel"
+    first = build.build(out, [a, b])
+    write_cohort(b, 2, seed=3)  # changed: other patients, another size
+    _touch_later(b)
+    loads.clear()
+    changed = build.build(out, [a, b])
+    assert (changed.reused, loads) == ([release.data_graph_iri(a)], ["b.nt"])
+    assert changed.graphs[release.data_graph_iri(b)] != first.graphs[release.data_graph_iri(b)]
+    build.build(tmp_path / "fresh", [a, b], fresh=True)
+    _same_release(out, tmp_path / "fresh", tmp_path)
+    loads.clear()
+    swapped = build.build(out, [a, c])  # b no longer given, c new
+    assert (swapped.reused, loads) == ([release.data_graph_iri(a)], ["c.nt"])
+    assert release.data_graph_iri(b) not in swapped.graphs
+    build.build(tmp_path / "fresh2", [a, c], fresh=True)
+    _same_release(out, tmp_path / "fresh2", tmp_path)
+    # more to drop than to keep: loaded from scratch (and compacted)
+    loads.clear()
+    scratch = build.build(out, [c])
+    assert (scratch.reused, loads) == ([], ["c.nt"])
+    assert "compact" in scratch.seconds
+
+
+def test_a_failed_rebuild_keeps_the_old_release_whole(
+    project: Path, tmp_path: Path, loads: list[str]
+) -> None:
+    a = tmp_path / "a.nt"
+    write_cohort(a, 5, seed=1)
+    out = tmp_path / "rel"
+    build.build(out, [a])
+    before = _store_nquads(out, tmp_path / "before.nq")
+    listing = sorted(p.name for p in release.store_path(out).iterdir())
+    manifest = release.read_manifest(out)
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("@prefix ex: <urn:x#> .\nex:a ex:b ex:c ;\n")
+    shutil.copy(CURATED / "johns2024.ttl", project / "kg")
+    with pytest.raises(InputError, match=r"bad\.ttl"):
+        build.build(out, [a, bad])  # fails after taking a over from the old store
+    assert loads == ["a.nt", "bad.ttl"]
+    assert sorted(p.name for p in release.store_path(out).iterdir()) == listing
+    assert release.read_manifest(out) == manifest
+    assert isomorphic_files(before, _store_nquads(out, tmp_path / "after.nq"))
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".rel.")]
+
+
+@pytest.mark.usefixtures("project")
+def test_a_store_of_another_emkg_version_is_not_taken_over(tmp_path: Path) -> None:
+    a = tmp_path / "a.nt"
+    write_cohort(a, 3, seed=1)
+    out = tmp_path / "rel"
+    report = build.build(out, [a])
+    items = release.data_files([a])
+    inputs = release.stamp_inputs(build.source_files(), items)
+    plan = release.reuse_plan(out, items, inputs)
+    graph = release.data_graph_iri(a)
+    assert plan is not None
+    assert plan.keep == {graph: report.graphs[graph]}
+    path = release.store_path(out) / release.MANIFEST
+    body = json.loads(path.read_text(encoding="utf-8"))
+    body["emkg"] = "0.0.0"
+    path.write_text(json.dumps(body), encoding="utf-8")
+    assert release.reuse_plan(out, items, inputs) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("bad.ttl", "@prefix ex: <urn:x#> .\nex:a ex:b ex:c ;\n"),  # refused by the reader
+        ("bad.nt", '<urn:a> <urn:b> "x"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'),
+    ],
+)
+def test_a_refused_file_leaves_no_store_open(tmp_path: Path, name: str, text: str) -> None:
+    """The failed store is closed before the build discards its staging folder (else RocksDB
+    could still write into the folder being removed)."""
+    bad = tmp_path / name
+    bad.write_text(text, encoding="utf-8")
+    location = tmp_path / "store"
+    with pytest.raises(InputError, match=name.replace(".", r"\.")):
+        release.write_store(location, b"", release.data_files([bad]))
+    ox.Store(str(location))  # a second read-write handle in this process: the first is closed

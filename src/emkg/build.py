@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,6 +156,8 @@ class BuildReport:
     files: dict[str, int] = field(default_factory=dict)  # file name -> bytes
     counts: dict[str, int] = field(default_factory=dict)
     graphs: dict[str, int] = field(default_factory=dict)  # graph IRI -> triples
+    reused: list[str] = field(default_factory=list)  # users' graphs taken over unchanged
+    seconds: dict[str, float] = field(default_factory=dict)  # step -> wall seconds
 
 
 def _count(store: ox.Store, query: str) -> int:
@@ -378,31 +381,47 @@ def build_into(
     dataset: Dataset | None = None,
     data: Sequence[release.DataFile] = (),
     inputs: release.Manifest | None = None,
+    reuse: release.Reuse | None = None,
 ) -> BuildReport:
     """Write the release files and the store into ``folder`` (an empty staging folder).
 
     ``data``: users' files checked by :func:`emkg.release.data_files`, one named graph each;
-    ``inputs``: the sources stamped before they were read (:func:`emkg.release.stamp_inputs`).
-    No swap: the caller publishes the folder.
+    ``inputs``: the sources stamped before they were read (:func:`emkg.release.stamp_inputs`);
+    ``reuse``: unchanged users' graphs to take over from the previous release's store
+    (:func:`emkg.release.reuse_plan`). No swap: the caller publishes the folder.
     """
+    started = time.perf_counter()
     if inputs is None:
         inputs = release.stamp_inputs(source_files(), data)
     ds = dataset if dataset is not None else assemble()
     files, stable = release_files(ds)
-    manifest, counts = release.write_store(
-        folder / release.STORE_DIR, files["emkg.nq"], data, inputs=inputs, counts=dataset_counts
+    curated = time.perf_counter() - started
+    written = release.write_store(
+        folder / release.STORE_DIR,
+        files["emkg.nq"],
+        data,
+        inputs=inputs,
+        counts=dataset_counts,
+        reuse=reuse,
     )
-    void = void_description(stable, counts, manifest.graphs, files)
+    graphs = written.manifest.graphs
+    void = void_description(stable, written.counts, graphs, files)
     files["void.ttl"] = void.serialize(format="turtle", encoding="utf-8")
     for name, content in files.items():
         (folder / name).write_bytes(content)  # a plain write: umask-default permissions
-    report = BuildReport(out_dir=folder, counts=counts, graphs=manifest.graphs)
+    report = BuildReport(out_dir=folder, counts=written.counts, graphs=graphs)
     report.files = {name: len(content) for name, content in files.items()}
+    report.reused = written.reused
+    report.seconds = {"curated": curated, **written.seconds}
     return report
 
 
 def build(
-    out_dir: Path | None = None, data: Sequence[Path] = (), dataset: Dataset | None = None
+    out_dir: Path | None = None,
+    data: Sequence[Path] = (),
+    dataset: Dataset | None = None,
+    *,
+    fresh: bool = False,
 ) -> BuildReport:
     """Assemble and write the release to ``out_dir`` (default ``dist/``) atomically.
 
@@ -410,15 +429,22 @@ def build(
     :mod:`emkg.release`); ``dataset``: the sources already assembled by :func:`assemble`.
     The folder is written beside ``out_dir`` and swapped in whole (see :mod:`emkg.swap`): it
     then holds only what this build made, and a failed build leaves the previous release.
+    The users' graphs of the previous release whose files are unchanged are taken over from
+    its store instead of being loaded again (:func:`emkg.release.reuse_plan`), unless
+    ``fresh``.
     """
     out = (Path(out_dir) if out_dir is not None else paths.default_dist()).resolve()
     items = release.data_files(data)
     swap.recover(out)
     inputs = release.stamp_inputs(source_files(), items)  # as found before reading them
+    reuse = None if fresh else release.reuse_plan(out, items, inputs)
+    started = time.perf_counter()
     ds = dataset if dataset is not None else assemble()
+    assembled = time.perf_counter() - started
     folder = swap.staging(out)
     try:
-        report = build_into(folder, ds, items, inputs)
+        report = build_into(folder, ds, items, inputs, reuse)
+        report.seconds["curated"] += assembled
         swap.publish(folder, out)
     except OSError as exc:
         what, hint = describe_os_error(exc)

@@ -31,13 +31,19 @@ def register(sub: Any) -> None:
         help="users' case graph files (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML) "
         "to add, each as the named graph https://w3id.org/emkg/graph/data/<file name>",
     )
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="load every --data file again, even those unchanged since the previous build of "
+        "DIR (by default their graphs are taken over from its store)",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from emkg.build import build
 
-    report = build(args.out, args.data)
+    report = build(args.out, args.data, fresh=args.fresh)
     print(f"built {report.out_dir}")
     for name, size in sorted(report.files.items()):
         print(f"  {name:<12} {size:>10,} bytes")
@@ -47,5 +53,9 @@ def run(args: argparse.Namespace) -> int:
         f"{c['therapyLines']} therapy lines, {c['literatureClaims']} literature claims, "
         f"{len(report.graphs)} named graphs"
     )
+    if report.reused:
+        print(f"  taken over from the previous store (files unchanged): {', '.join(report.reused)}")
+    steps = ", ".join(f"{step} {seconds:.1f}" for step, seconds in report.seconds.items())
+    print(f"  seconds: {steps}")
     print(f"  store: {store_path(report.out_dir)} (read by: emkg query ID --release DIR)")
     return 0
