@@ -107,3 +107,21 @@ def test_the_query_names_its_constants(tmp_path: Path) -> None:
     named = check_query(f"SELECT ?this WHERE {{ VALUES ?this {{ <{X}p1> }} }}", g.predicates)
     assert g.is_data(f"<{X}p1>".encode())
     assert f"<{X}p1>" in named
+
+
+def test_terms_not_parted_by_spaces_are_read_alike(tmp_path: Path) -> None:
+    # the same graph with no space between the terms and before the dot (valid N-Triples)
+    tight = LINES.replace("> <", "><").replace("> .", ">.").replace("> _:", ">_:")
+    assert tight != LINES
+    g = group_files([_write(tmp_path, LINES)], TERMS)
+    h = group_files([_write(tmp_path, tight)], TERMS)
+    assert h.usable
+    assert sorted(h.sizes.values()) == sorted(g.sizes.values()) == [2, 6, 7]
+    assert h.find(f"<{X}p1>".encode()) == h.find(f"<{X}pub1>".encode())
+
+
+def test_an_escaped_iri_makes_groups_unusable(tmp_path: Path) -> None:
+    # <...p\u0031> is <...p1>: grouping by bytes would see two nodes, so it is not used
+    escaped = LINES + f"<{X}p\\u0031> <{E}sex> <{E}Female> .\n"
+    g = group_files([_write(tmp_path, escaped)], TERMS)
+    assert not g.usable

@@ -95,3 +95,16 @@ def test_a_term_pointing_at_a_patient_means_the_whole_graph(
         encoding="utf-8",
     )
     _compare(odd, monkeypatch, groups=False)
+
+
+def test_a_file_of_no_data_node_is_validated_whole(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # every subject is a term of the ontology: no group, so the whole graph is validated
+    terms = tmp_path / "terms.nt"
+    terms.write_text(
+        f'<{E}Female> <http://www.w3.org/2000/01/rdf-schema#label> "other" .\n'
+        f"<{E}Female> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{E}Patient> .\n",
+        encoding="utf-8",
+    )
+    _compare(terms, monkeypatch, groups=False)

@@ -17,6 +17,7 @@ group: :attr:`Grouping.usable` is then false and the caller validates the whole 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,19 +28,48 @@ from rdflib.term import Node
 
 from emkg.locality import Predicates
 
+#: an N-Triples line read term by term where whitespace does not separate the terms
+#: (``<s><p><o>.`` is valid N-Triples): subject, predicate, then the rest
+_HEAD = re.compile(rb"[ \t]*(<[^>]*>|_:[^ \t<]+)[ \t]*(<[^>]*>)[ \t]*(.*)", re.DOTALL)
+
+
+class Unreadable(ValueError):
+    """A line the quick split cannot read as one triple with plain IRIs: the caller
+    validates the whole graph instead (an IRI written with ``\\u`` escapes names the same
+    node as its plain form, which grouping by bytes would miss)."""
+
 
 def _split(line: bytes) -> tuple[bytes, bytes, bytes] | None:
     """Subject, predicate and object (a literal as its first byte ``"``) of an N-Triples line;
-    None for a blank or comment line."""
+    None for a blank or comment line; :class:`Unreadable` for anything else it cannot read."""
     parts = line.split(None, 2)
-    if len(parts) < 3 or parts[0].startswith(b"#"):
-        return None
+    if (
+        len(parts) < 3
+        or parts[0].find(b"<", 1) >= 0
+        or parts[1].find(b"<", 1) >= 0
+        or parts[1][-1:] != b">"
+    ):
+        if not parts or parts[0][:1] == b"#":
+            return None
+        found = _HEAD.match(line)
+        if found is None:
+            raise Unreadable(line[:200])
+        parts = list(found.groups())
     s, p, rest = parts
-    if rest.startswith(b'"'):
-        return s, p, b'"'
-    o = rest.split(None, 1)[0]
-    if o.startswith(b"_:"):
-        o = o.rstrip(b".")
+    if rest[:1] == b'"':
+        o = b'"'
+    else:
+        pieces = rest.split(None, 1)
+        o = pieces[0] if pieces else b""
+        if o[:1] == b"<":
+            if o[-1:] != b">":  # no space before the final dot: <o>.
+                o = o[: o.find(b">") + 1]
+        elif o[:2] == b"_:":
+            o = o.rstrip(b".")
+        else:
+            raise Unreadable(line[:200])
+    if b"\\" in line and (b"\\" in s or b"\\" in p or b"\\" in o):
+        raise Unreadable(line[:200])
     return s, p, o
 
 
@@ -76,6 +106,8 @@ class Grouping:
     shared_triples: int = 0
     #: triples from a term to a data node (groups unusable when any)
     term_to_data: int = 0
+    #: a line the quick split could not read (groups unusable: see :class:`Unreadable`)
+    unreadable: bytes = b""
     triples: int = 0
     #: the batch of each group root (:func:`split_into_batches`)
     batches: dict[bytes, int] = field(default_factory=dict)
@@ -119,29 +151,19 @@ class Grouping:
     @property
     def usable(self) -> bool:
         """Whether validating group by group can give the whole graph's results."""
-        return self.term_to_data == 0
+        return self.term_to_data == 0 and not self.unreadable
 
 
-def group_files(paths: Iterable[Path], terms: set[bytes]) -> Grouping:
-    """The groups of the data nodes of N-Triples files; ``terms``: the IRIs (as ``<...>``)
-    of the ontology's class hierarchy, never data nodes."""
-    paths = [Path(p) for p in paths]
-    grouping = Grouping()
+def _link(
+    grouping: Grouping,
+    paths: Sequence[Path],
+    not_linking: set[bytes],
+    seen: set[bytes],
+    data_subject: set[bytes],
+    counts: dict[bytes, int],
+) -> None:
+    """The second pass of :func:`group_files`: union the data nodes each triple links."""
     parent = grouping.parent
-    for index, path in enumerate(paths):  # the subjects only: a quicker split
-        tag = b"%d" % index
-        with path.open("rb") as handle:
-            for line in handle:
-                parts = line.split(None, 1)
-                if not parts or parts[0][:1] == b"#":
-                    continue
-                s = tag + parts[0] if parts[0][:2] == b"_:" else parts[0]
-                if s not in terms:
-                    parent.setdefault(s, s)
-    not_linking: set[bytes] = set()
-    seen: set[bytes] = set()
-    data_subject: set[bytes] = set()
-    counts: dict[bytes, int] = {}  # triples per data node (a subject, else the object)
     for _index, s, p, o, _line in _triples(paths):
         grouping.triples += 1
         seen.add(p)
@@ -161,6 +183,43 @@ def group_files(paths: Iterable[Path], terms: set[bytes]) -> Grouping:
             grouping.shared_triples += 1
         if not o_data:
             not_linking.add(p)
+
+
+def group_files(paths: Iterable[Path], terms: set[bytes]) -> Grouping:
+    """The groups of the data nodes of N-Triples files; ``terms``: the IRIs (as ``<...>``)
+    of the ontology's class hierarchy, never data nodes."""
+    paths = [Path(p) for p in paths]
+    grouping = Grouping()
+    parent = grouping.parent
+    for index, path in enumerate(paths):  # the subjects only: a quicker split
+        tag = b"%d" % index
+        with path.open("rb") as handle:
+            for line in handle:
+                parts = line.split(None, 1)
+                if not parts or parts[0][:1] == b"#":
+                    continue
+                s = parts[0]
+                if (s[-1:] != b">" and s[:2] != b"_:") or s.find(b"<", 1) >= 0:  # no space after it
+                    try:
+                        found = _split(line)
+                    except Unreadable as exc:
+                        grouping.unreadable = exc.args[0]
+                        return grouping
+                    if found is None:
+                        continue
+                    s = found[0]
+                s = tag + s if s[:2] == b"_:" else s
+                if s not in terms:
+                    parent.setdefault(s, s)
+    not_linking: set[bytes] = set()
+    seen: set[bytes] = set()
+    data_subject: set[bytes] = set()
+    counts: dict[bytes, int] = {}  # triples per data node (a subject, else the object)
+    try:
+        _link(grouping, paths, not_linking, seen, data_subject, counts)
+    except Unreadable as exc:
+        grouping.unreadable = exc.args[0]
+        return grouping
     sizes: dict[bytes, int] = {}
     for node, count in counts.items():  # in the order the files name them
         root = grouping.find(node)

@@ -595,7 +595,8 @@ def validate_in_groups(
     :data:`BATCH_TRIPLES` triples, each batch loaded with the class hierarchy and the triples
     of no data node into its own in-memory store, checked, and its report facts gathered
     (:class:`emkg.storefacts.GroupedFacts`) before the store is dropped. None when that could
-    differ from validating the whole graph: a triple from a term to a data node, a constraint
+    differ from validating the whole graph: no data node, a triple from a term to a data node, a
+    line the quick split cannot read (:class:`emkg.grouping.Unreadable`), a constraint
     query that fails :func:`emkg.locality.check_query` or names a data node, or a group of
     more than :data:`MAX_GROUP_TRIPLES` (most of a cohort linked into one group)."""
     import tempfile
@@ -611,8 +612,8 @@ def validate_in_groups(
     classes = hierarchy(ontology)
     terms = {f"<{n}>".encode() for triple in classes for n in triple if isinstance(n, URIRef)}
     grouping = group_files(paths_, terms)
-    if not grouping.usable or grouping.largest > MAX_GROUP_TRIPLES:
-        return None
+    if not grouping.usable or not grouping.sizes or grouping.largest > MAX_GROUP_TRIPLES:
+        return None  # (no groups: no data node, so no batch would check the triples)
     predicates = grouping.predicates
     try:
         named: set[str] = set()
