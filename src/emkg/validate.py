@@ -568,10 +568,23 @@ def validate_files_in_store(
     except (SyntaxError, ValueError, OSError) as exc:
         raise _unusable(exc) from exc
     seconds = time.perf_counter() - started
-    results = sorted((_result_of(row, shapes) for row in rows), key=_result_order)
     sources = [SourceFile(p, Graph(), _streamed_prefixes(p)) for p in paths_]
     facts = StoreFacts(store, graphs, paths_, [dict(s.prefixes) for s in sources])
     facts.keep = folder  # the temporary folder lives as long as the store
+    return _store_validation(sources, shapes, ontology, rows, seconds, facts, triples)
+
+
+def _store_validation(
+    sources: list[SourceFile],
+    shapes: Graph,
+    ontology: Graph,
+    rows: list[Any],
+    seconds: float,
+    facts: Any,
+    triples: int,
+) -> Validation:
+    """The validation of the compiled engine's result rows (whole graph or in groups)."""
+    results = sorted((_result_of(row, shapes) for row in rows), key=_result_order)
     return Validation(
         sources=sources,
         data=Graph(),
@@ -682,20 +695,7 @@ def validate_in_groups(
             grouping.parent.clear()  # the largest structure of the run, no longer needed
         seconds = time.perf_counter() - started  # loading, checks and facts of the batches
     rows = [row for found in per_query for row in found]
-    results = sorted((_result_of(row, shapes) for row in rows), key=_result_order)
-    return Validation(
-        sources=sources,
-        data=Graph(),
-        shapes=shapes,
-        ontology=ontology,
-        report=Graph(),
-        results=results,
-        seconds=seconds,
-        engine="oxigraph",
-        facts=facts,
-        triples=triples,
-        rows=rows,
-    )
+    return _store_validation(sources, shapes, ontology, rows, seconds, facts, triples)
 
 
 #: what the processes checking batches share (set before they are forked)
