@@ -150,8 +150,9 @@ class Grouping:
 
     @property
     def usable(self) -> bool:
-        """Whether validating group by group can give the whole graph's results."""
-        return self.term_to_data == 0 and not self.unreadable
+        """Whether validating group by group can give the whole graph's results (not without
+        a group: no batch would check the triples)."""
+        return self.term_to_data == 0 and not self.unreadable and bool(self.sizes)
 
 
 def _link(

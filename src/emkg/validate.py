@@ -625,8 +625,8 @@ def validate_in_groups(
     classes = hierarchy(ontology)
     terms = {f"<{n}>".encode() for triple in classes for n in triple if isinstance(n, URIRef)}
     grouping = group_files(paths_, terms)
-    if not grouping.usable or not grouping.sizes or grouping.largest > MAX_GROUP_TRIPLES:
-        return None  # (no groups: no data node, so no batch would check the triples)
+    if not grouping.usable or grouping.largest > MAX_GROUP_TRIPLES:
+        return None
     predicates = grouping.predicates
     try:
         named: set[str] = set()
