@@ -10,6 +10,7 @@ import pytest
 from rdflib import URIRef
 
 from emkg import validate
+from emkg.errors import InputError
 from emkg.grouping import group_files
 from emkg.report import ReportBuilder
 from emkg.storefacts import GroupedFacts
@@ -108,3 +109,21 @@ def test_a_file_of_no_data_node_is_validated_whole(
         encoding="utf-8",
     )
     _compare(terms, monkeypatch, groups=False)
+
+
+def test_a_bad_line_is_reported_with_its_line_when_grouped(
+    cohort: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # the file is checked in a process of its own beside the grouping: its error is the one
+    # emkg reports, with file and line, as when the whole graph is validated
+    bad = tmp_path / "bad.nt"
+    text = cohort.read_text(encoding="utf-8")
+    line = text.count("\n") + 1
+    bad.write_text(text + f"<{S}p2/patient> <{E}ageInYears> 12 .\n", encoding="utf-8")
+    monkeypatch.setattr(validate, "BATCH_TRIPLES", 4_000)
+    with pytest.raises(InputError) as grouped:
+        validate.validate_files_in_store([bad], grouped=True)
+    with pytest.raises(InputError) as whole:
+        validate.validate_files_in_store([bad], grouped=False)
+    assert str(grouped.value) == str(whole.value)
+    assert f"bad.nt:{line}" in str(grouped.value)
