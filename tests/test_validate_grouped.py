@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rdflib import URIRef
 
-from emkg import validate
+from emkg import storefacts, validate
 from emkg.errors import InputError
 from emkg.grouping import group_files
 from emkg.report import ReportBuilder
@@ -127,3 +128,29 @@ def test_a_bad_line_is_reported_with_its_line_when_grouped(
         validate.validate_files_in_store([bad], grouped=False)
     assert str(grouped.value) == str(whole.value)
     assert f"bad.nt:{line}" in str(grouped.value)
+
+
+def test_the_lines_of_named_result_nodes_come_from_the_batches(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # results on named nodes only: each batch finds its nodes' lines in its own lines, so the
+    # report reads the input file no more, and places every node where the whole graph does
+    path = tmp_path / "named.nt"
+    write_cohort(path, 30, seed=3)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("".join(BROKEN.splitlines(keepends=True)[:4]))
+    whole = _reports(validate.validate_files_in_store([path], grouped=False))
+    scanned: list[Path] = []
+    original = storefacts._scan
+
+    def scan(file: Path, *rest: Any) -> Any:
+        scanned.append(file)
+        return original(file, *rest)
+
+    monkeypatch.setattr(storefacts, "_scan", scan)
+    monkeypatch.setattr(validate, "BATCH_TRIPLES", 4_000)
+    in_groups = validate.validate_files_in_store([path], grouped=True)
+    assert isinstance(in_groups.facts, GroupedFacts)
+    assert _reports(in_groups) == whole
+    assert "named.nt:" in whole["text"]
+    assert scanned == []

@@ -18,6 +18,7 @@ group: :attr:`Grouping.usable` is then false and the caller validates the whole 
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,13 +74,13 @@ def _split(line: bytes) -> tuple[bytes, bytes, bytes] | None:
     return s, p, o
 
 
-def _triples(paths: Iterable[Path]) -> Iterator[tuple[int, bytes, bytes, bytes, bytes]]:
-    """(file index, subject key, predicate, object key, line) of every triple; a blank node's
-    key names its file (labels are local to a file)."""
+def _triples(paths: Iterable[Path]) -> Iterator[tuple[int, bytes, bytes, bytes, bytes, int]]:
+    """(file index, subject key, predicate, object key, line, line number) of every triple; a
+    blank node's key names its file (labels are local to a file)."""
     for index, path in enumerate(paths):
         tag = b"%d" % index
         with path.open("rb") as handle:
-            for line in handle:
+            for number, line in enumerate(handle, 1):
                 found = _split(line)
                 if found is None:
                     continue
@@ -88,7 +89,7 @@ def _triples(paths: Iterable[Path]) -> Iterator[tuple[int, bytes, bytes, bytes, 
                     s = tag + s
                 if o[:2] == b"_:":
                     o = tag + o
-                yield index, s, p, o, line
+                yield index, s, p, o, line, number
 
 
 @dataclass
@@ -165,7 +166,7 @@ def _link(
 ) -> None:
     """The second pass of :func:`group_files`: union the data nodes each triple links."""
     parent = grouping.parent
-    for _index, s, p, o, _line in _triples(paths):
+    for _index, s, p, o, _line, _number in _triples(paths):
         grouping.triples += 1
         seen.add(p)
         if o[:1].isdigit():  # a blank node (its key starts with its file's index)
@@ -244,8 +245,10 @@ def split_into_batches(
 ) -> tuple[list[dict[int, Path]], dict[int, Path]]:
     """Write each file's lines into batches of whole groups of about ``batch_triples``
     triples (groups in the order the files first name them) under ``folder``: per batch, the
-    N-Triples file of each input file's lines in it; and per input file, the file of its
-    lines with no data node (for every batch). Sets :attr:`Grouping.batches`.
+    N-Triples file of each input file's lines in it, with beside it (same name, suffix
+    ``.lines``) the line number in the input file of each of its lines (unsigned 64-bit, the
+    machine's byte order); and per input file, the file of its lines with no data node (for
+    every batch). Sets :attr:`Grouping.batches`.
 
     ``ready(number, batch, shared)`` is called once per batch, as soon as its files and the
     shared files are complete and closed (:attr:`Grouping.sizes` says how many lines each
@@ -266,14 +269,17 @@ def split_into_batches(
     batches: list[dict[int, Path]] = [{} for _ in expected]
     shared: dict[int, Path] = {}
     handles: dict[tuple[int, int], BinaryIO] = {}
+    numbers: dict[tuple[int, int], array[int]] = {}
     written = [0] * len(expected)
     shared_left = grouping.shared_triples
     complete: list[int] = []  # batches whose lines are all written, waiting for shared lines
     announced: set[int] = set()
 
     def announce(batch: int) -> None:
-        for index in batches[batch]:
+        for index, path in batches[batch].items():
             handles.pop((batch, index)).close()
+            with path.with_suffix(".lines").open("wb") as handle:
+                numbers.pop((batch, index)).tofile(handle)
         announced.add(batch)
         if ready is not None:
             ready(batch, batches[batch], shared)
@@ -287,7 +293,7 @@ def split_into_batches(
 
     parent = grouping.parent
     try:
-        for index, s, _p, o, line in _triples(paths):
+        for index, s, _p, o, line, line_number in _triples(paths):
             node = s if s in parent else o if o in parent else None
             batch = -1 if node is None else batch_of_root[grouping.find(node)]
             if batch in announced:
@@ -300,12 +306,15 @@ def split_into_batches(
                 else:
                     batches[batch][index] = path
                 handle = handles[(batch, index)] = path.open("wb")
+                if batch >= 0:
+                    numbers[(batch, index)] = array("Q")
             handle.write(line if line.endswith(b"\n") else line + b"\n")
             if batch < 0:
                 shared_left -= 1
                 if shared_left == 0:
                     shared_done()
             else:
+                numbers[(batch, index)].append(line_number)
                 written[batch] += 1
                 if written[batch] == expected[batch]:
                     if shared_left > 0:

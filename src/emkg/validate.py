@@ -795,7 +795,7 @@ def _check_batch(
     triples, the quads of the batch, and the seconds the checks took."""
     import pyoxigraph as ox
 
-    from emkg.storefacts import StoreFacts, gather
+    from emkg.storefacts import StoreFacts, gather, lines_in_batch
 
     number, batch, shared = work
     c = _BATCHES
@@ -825,7 +825,10 @@ def _check_batch(
                 continue
             kept[-1].append((row, home is None))
             focus.append(row.focus)
-    gathered = gather(StoreFacts(store, graphs, c["paths"], c["prefixes"]), focus, c["queries"])
+    facts = StoreFacts(store, graphs, c["paths"], c["prefixes"])
+    gathered = gather(facts, focus, c["queries"])
+    named = {n for n in focus if c["grouping"].batch_of(n) == number}
+    gathered.lines = lines_in_batch(facts, named, batch)
     return kept, gathered, base, added, spent
 
 
