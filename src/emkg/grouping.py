@@ -74,22 +74,26 @@ def _split(line: bytes) -> tuple[bytes, bytes, bytes] | None:
     return s, p, o
 
 
-def _triples(paths: Iterable[Path]) -> Iterator[tuple[int, bytes, bytes, bytes, bytes, int]]:
-    """(file index, subject key, predicate, object key, line, line number) of every triple; a
-    blank node's key names its file (labels are local to a file)."""
+def _keyed(line: bytes, tag: bytes) -> tuple[bytes, bytes, bytes] | None:
+    """:func:`_split` with blank nodes keyed by their file's ``tag`` (labels are local to a
+    file)."""
+    found = _split(line)
+    if found is None:
+        return None
+    s, p, o = found
+    return (tag + s if s[:2] == b"_:" else s), p, (tag + o if o[:2] == b"_:" else o)
+
+
+def _triples(paths: Iterable[Path]) -> Iterator[tuple[int, bytes, bytes, bytes, bytes]]:
+    """(file index, subject key, predicate, object key, line) of every triple (keys:
+    :func:`_keyed`)."""
     for index, path in enumerate(paths):
         tag = b"%d" % index
         with path.open("rb") as handle:
-            for number, line in enumerate(handle, 1):
-                found = _split(line)
-                if found is None:
-                    continue
-                s, p, o = found
-                if s[:2] == b"_:":
-                    s = tag + s
-                if o[:2] == b"_:":
-                    o = tag + o
-                yield index, s, p, o, line, number
+            for line in handle:
+                found = _keyed(line, tag)
+                if found is not None:
+                    yield index, *found, line
 
 
 @dataclass
@@ -166,7 +170,7 @@ def _link(
 ) -> None:
     """The second pass of :func:`group_files`: union the data nodes each triple links."""
     parent = grouping.parent
-    for _index, s, p, o, _line, _number in _triples(paths):
+    for _index, s, p, o, _line in _triples(paths):
         grouping.triples += 1
         seen.add(p)
         if o[:1].isdigit():  # a blank node (its key starts with its file's index)
@@ -236,6 +240,31 @@ def _iri(token: bytes) -> str:
     return token.decode("utf-8").strip("<>")
 
 
+def _owners(
+    grouping: Grouping, paths: Sequence[Path]
+) -> Iterator[tuple[int, bytes | None, bytes, int]]:
+    """(file index, data node, line, line number) of every triple of files that
+    :func:`group_files` read without fault: the data node whose group the line belongs to (its
+    subject if a data node, else its object if one, else None). Most lines start with a data
+    node, written as the grouping pass keys it: those are not split further."""
+    parent = grouping.parent
+    for index, path in enumerate(paths):
+        tag = b"%d" % index
+        with path.open("rb") as handle:
+            for number, line in enumerate(handle, 1):
+                head = line.split(None, 1)
+                s = head[0] if head else b""
+                if s[:2] == b"_:":
+                    s = tag + s
+                if s in parent:
+                    yield index, s, line, number
+                    continue
+                found = _keyed(line, tag)
+                if found is not None:
+                    s, _p, o = found
+                    yield index, s if s in parent else o if o in parent else None, line, number
+
+
 def split_into_batches(
     grouping: Grouping,
     paths: Sequence[Path],
@@ -291,10 +320,8 @@ def split_into_batches(
             announce(batch)
         complete.clear()
 
-    parent = grouping.parent
     try:
-        for index, s, _p, o, line, line_number in _triples(paths):
-            node = s if s in parent else o if o in parent else None
+        for index, node, line, line_number in _owners(grouping, paths):
             batch = -1 if node is None else batch_of_root[grouping.find(node)]
             if batch in announced:
                 raise RuntimeError(f"a line of batch {batch} after the batch was complete")
