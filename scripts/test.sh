@@ -37,5 +37,7 @@ fi
 # Playwright drives the Chromium above; it must never fetch a browser of its own.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 # One worker per core (pytest-xdist); each test file runs whole on one worker, so a file's
-# module fixtures (built releases, engines, servers) are made once. `-n 0` runs in one process.
-exec .venv/bin/python -m pytest -n auto --dist loadfile "$@"
+# module fixtures (built releases, engines, servers) are made once. Files are handed out in the
+# order tests/conftest.py gives (those with a `slow` test first), not re-sorted by xdist.
+# `-n 0` runs in one process.
+exec .venv/bin/python -m pytest -n auto --dist loadfile --no-loadscope-reorder "$@"

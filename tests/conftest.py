@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,18 @@ from emkg import build, paths
 
 # Headless Chromium fixtures (browser_page, open_browser) for the browser tests.
 pytest_plugins = ("browser",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files that hold a ``slow`` test first, then the others by their number of tests.
+
+    With pytest-xdist's ``--dist loadfile`` each file runs whole on one worker, handed out in
+    this order (scripts/test.sh passes ``--no-loadscope-reorder``): started last, a test of a
+    minute or more would leave the other worker idle at the end of the run.
+    """
+    counts: Counter[Path] = Counter(item.path for item in items)
+    slow = {item.path for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: (item.path not in slow, -counts[item.path], item.path))
 
 
 @pytest.fixture(scope="session")

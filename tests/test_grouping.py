@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from emkg.grouping import group_files
+from emkg.grouping import group_files, split_into_batches
 from emkg.locality import NotLocal, check_query
 
 E = "https://w3id.org/emkg/ontology#"
@@ -125,3 +125,42 @@ def test_an_escaped_iri_makes_groups_unusable(tmp_path: Path) -> None:
     escaped = LINES + f"<{X}p\\u0031> <{E}sex> <{E}Female> .\n"
     g = group_files([_write(tmp_path, escaped)], TERMS)
     assert not g.usable
+
+
+def test_each_batch_is_announced_complete_as_soon_as_its_lines_are_written(
+    tmp_path: Path,
+) -> None:
+    # a term's label (a shared line, for every batch) stands between pub1's group and p3;
+    # groups in the order first named: pub1's (7 triples), pub2's (6), p4's (2)
+    label = f'<{E}Female> <http://www.w3.org/2000/01/rdf-schema#label> "female" .\n'
+    text = LINES.replace(f"<{X}p3> {TYPE}", label + f"<{X}p3> {TYPE}", 1)
+    path = _write(tmp_path, text)
+    g = group_files([path], TERMS)
+    folder = tmp_path / "batches"
+    folder.mkdir()
+    announced: list[tuple[int, dict[int, str], dict[int, str], bool]] = []
+
+    def ready(number: int, batch: dict[int, Path], shared: dict[int, Path]) -> None:
+        announced.append(
+            (
+                number,
+                {i: p.read_text(encoding="utf-8") for i, p in batch.items()},
+                {i: p.read_text(encoding="utf-8") for i, p in shared.items()},
+                (folder / "2-0.nt").exists(),  # p4's batch, whose lines end the file
+            )
+        )
+
+    batches, _shared = split_into_batches(g, [path], folder, 6, ready)
+    assert [a[0] for a in announced] == [0, 1, 2]
+    lines = text.splitlines(keepends=True)
+    # pub1's group: announced once the shared label is written, before p4's first line
+    assert announced[0][1] == {0: "".join([lines[0], *lines[2:8]])}
+    assert announced[0][2] == {0: label}
+    assert announced[0][3] is False
+    assert announced[1][1] == {0: "".join([lines[1], *lines[9:14]])}
+    assert announced[1][3] is False
+    assert announced[2][1] == {0: "".join(lines[14:])}
+    # what was announced is what the files hold at the end
+    for number, contents, _shared, _later in announced:
+        assert {i: p.read_text(encoding="utf-8") for i, p in batches[number].items()} == contents
+    assert g.batches[g.find(f"<{X}p4>".encode())] == 2

@@ -37,6 +37,7 @@ def synthetic_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 def test_a_thousand_patient_release_stays_usable(
     browser_page, synthetic_release: Path, tmp_path: Path
 ) -> None:

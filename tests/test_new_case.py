@@ -58,6 +58,7 @@ def _apply(path: Path, hint_line: int, old: str, new: str) -> None:
     path.write_text("".join(lines), encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_a_case_from_a_pmid_with_a_new_term_and_a_new_value(
     project: Path, terms_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -425,3 +425,36 @@ def test_a_refused_file_leaves_no_store_open(tmp_path: Path, name: str, text: st
     with pytest.raises(InputError, match=name.replace(".", r"\.")):
         release.write_store(location, b"", release.data_files([bad]))
     ox.Store(str(location))  # a second read-write handle in this process: the first is closed
+
+
+@pytest.mark.usefixtures("project")
+def test_the_curated_files_are_written_while_the_users_files_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The curated release files are serialised while a users' file is being loaded, not
+    after it: the serialisation waits (up to 60 s) for a load that has started and not
+    finished. Written one after the other, the load would be over before it starts."""
+    import threading
+
+    loading, serialising = threading.Event(), threading.Event()
+    seen: list[bool] = []
+    real_load, real_files = release.load_data_file, build.release_files
+
+    def load(store: ox.Store, data: release.DataFile) -> None:
+        loading.set()
+        serialising.wait(60)
+        real_load(store, data)
+
+    def files(ds: Dataset) -> tuple[dict[str, bytes], Dataset]:
+        seen.append(loading.wait(60))
+        serialising.set()
+        return real_files(ds)
+
+    monkeypatch.setattr(release, "load_data_file", load)
+    monkeypatch.setattr(build, "release_files", files)
+    cohort = tmp_path / "cohort.nt"
+    write_cohort(cohort, 3, seed=1)
+    report = build.build(tmp_path / "rel", [cohort])
+    assert seen == [True]
+    assert report.graphs[release.data_graph_iri(cohort)] > 0
+    assert set(report.seconds) >= {"curated", "load", "compact", "count"}

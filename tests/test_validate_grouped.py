@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rdflib import URIRef
 
-from emkg import validate
+from emkg import storefacts, validate
+from emkg.errors import InputError
 from emkg.grouping import group_files
 from emkg.report import ReportBuilder
 from emkg.storefacts import GroupedFacts
@@ -108,3 +110,47 @@ def test_a_file_of_no_data_node_is_validated_whole(
         encoding="utf-8",
     )
     _compare(terms, monkeypatch, groups=False)
+
+
+def test_a_bad_line_is_reported_with_its_line_when_grouped(
+    cohort: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # the file is checked in a process of its own beside the grouping: its error is the one
+    # emkg reports, with file and line, as when the whole graph is validated
+    bad = tmp_path / "bad.nt"
+    text = cohort.read_text(encoding="utf-8")
+    line = text.count("\n") + 1
+    bad.write_text(text + f"<{S}p2/patient> <{E}ageInYears> 12 .\n", encoding="utf-8")
+    monkeypatch.setattr(validate, "BATCH_TRIPLES", 4_000)
+    with pytest.raises(InputError) as grouped:
+        validate.validate_files_in_store([bad], grouped=True)
+    with pytest.raises(InputError) as whole:
+        validate.validate_files_in_store([bad], grouped=False)
+    assert str(grouped.value) == str(whole.value)
+    assert f"bad.nt:{line}" in str(grouped.value)
+
+
+def test_the_lines_of_named_result_nodes_come_from_the_batches(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # results on named nodes only: each batch finds its nodes' lines in its own lines, so the
+    # report reads the input file no more, and places every node where the whole graph does
+    path = tmp_path / "named.nt"
+    write_cohort(path, 30, seed=3)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("".join(BROKEN.splitlines(keepends=True)[:4]))
+    whole = _reports(validate.validate_files_in_store([path], grouped=False))
+    scanned: list[Path] = []
+    original = storefacts._scan
+
+    def scan(file: Path, *rest: Any) -> Any:
+        scanned.append(file)
+        return original(file, *rest)
+
+    monkeypatch.setattr(storefacts, "_scan", scan)
+    monkeypatch.setattr(validate, "BATCH_TRIPLES", 4_000)
+    in_groups = validate.validate_files_in_store([path], grouped=True)
+    assert isinstance(in_groups.facts, GroupedFacts)
+    assert _reports(in_groups) == whole
+    assert "named.nt:" in whole["text"]
+    assert scanned == []

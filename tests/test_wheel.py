@@ -86,6 +86,7 @@ def test_the_wheel_carries_one_copy_of_every_data_file(wheel: Path) -> None:
     assert not (ROOT / "src" / "emkg" / "_data").exists()
 
 
+@pytest.mark.slow
 def test_emkg_all_from_the_installed_wheel_in_an_empty_folder(
     wheel: Path, tmp_path: Path, dataset: object
 ) -> None:

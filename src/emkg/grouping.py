@@ -18,7 +18,8 @@ group: :attr:`Grouping.usable` is then false and the caller validates the whole 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -73,22 +74,26 @@ def _split(line: bytes) -> tuple[bytes, bytes, bytes] | None:
     return s, p, o
 
 
+def _keyed(line: bytes, tag: bytes) -> tuple[bytes, bytes, bytes] | None:
+    """:func:`_split` with blank nodes keyed by their file's ``tag`` (labels are local to a
+    file)."""
+    found = _split(line)
+    if found is None:
+        return None
+    s, p, o = found
+    return (tag + s if s[:2] == b"_:" else s), p, (tag + o if o[:2] == b"_:" else o)
+
+
 def _triples(paths: Iterable[Path]) -> Iterator[tuple[int, bytes, bytes, bytes, bytes]]:
-    """(file index, subject key, predicate, object key, line) of every triple; a blank node's
-    key names its file (labels are local to a file)."""
+    """(file index, subject key, predicate, object key, line) of every triple (keys:
+    :func:`_keyed`)."""
     for index, path in enumerate(paths):
         tag = b"%d" % index
         with path.open("rb") as handle:
             for line in handle:
-                found = _split(line)
-                if found is None:
-                    continue
-                s, p, o = found
-                if s[:2] == b"_:":
-                    s = tag + s
-                if o[:2] == b"_:":
-                    o = tag + o
-                yield index, s, p, o, line
+                found = _keyed(line, tag)
+                if found is not None:
+                    yield index, *found, line
 
 
 @dataclass
@@ -235,29 +240,91 @@ def _iri(token: bytes) -> str:
     return token.decode("utf-8").strip("<>")
 
 
+def _owners(
+    grouping: Grouping, paths: Sequence[Path]
+) -> Iterator[tuple[int, bytes | None, bytes, int]]:
+    """(file index, data node, line, line number) of every triple of files that
+    :func:`group_files` read without fault: the data node whose group the line belongs to (its
+    subject if a data node, else its object if one, else None). Most lines start with a data
+    node, written as the grouping pass keys it: those are not split further."""
+    parent = grouping.parent
+    for index, path in enumerate(paths):
+        tag = b"%d" % index
+        with path.open("rb") as handle:
+            for number, line in enumerate(handle, 1):
+                head = line.split(None, 1)
+                s = head[0] if head else b""
+                if s[:2] == b"_:":
+                    s = tag + s
+                if s in parent:
+                    yield index, s, line, number
+                    continue
+                found = _keyed(line, tag)
+                if found is not None:
+                    s, _p, o = found
+                    yield index, s if s in parent else o if o in parent else None, line, number
+
+
 def split_into_batches(
-    grouping: Grouping, paths: Sequence[Path], folder: Path, batch_triples: int
+    grouping: Grouping,
+    paths: Sequence[Path],
+    folder: Path,
+    batch_triples: int,
+    ready: Callable[[int, dict[int, Path], dict[int, Path]], None] | None = None,
 ) -> tuple[list[dict[int, Path]], dict[int, Path]]:
     """Write each file's lines into batches of whole groups of about ``batch_triples``
     triples (groups in the order the files first name them) under ``folder``: per batch, the
-    N-Triples file of each input file's lines in it; and per input file, the file of its
-    lines with no data node (for every batch). Sets :attr:`Grouping.batches`."""
+    N-Triples file of each input file's lines in it, with beside it (same name, suffix
+    ``.lines``) the line number in the input file of each of its lines (unsigned 64-bit, the
+    machine's byte order); and per input file, the file of its lines with no data node (for
+    every batch). Sets :attr:`Grouping.batches`.
+
+    ``ready(number, batch, shared)`` is called once per batch, as soon as its files and the
+    shared files are complete and closed (:attr:`Grouping.sizes` says how many lines each
+    group has), so that the batch can be checked while the rest is still being written;
+    batches complete in the order their last line comes in the files."""
     batch_of_root: dict[bytes, int] = {}
+    expected: list[int] = []
     number, filled = 0, 0
     for root, size in grouping.sizes.items():
         if filled and filled + size > batch_triples:
             number, filled = number + 1, 0
         batch_of_root[root] = number
         filled += size
+        if number == len(expected):
+            expected.append(0)
+        expected[number] += size
     grouping.batches = batch_of_root
-    batches: list[dict[int, Path]] = [{} for _ in range(number + 1 if batch_of_root else 0)]
+    batches: list[dict[int, Path]] = [{} for _ in expected]
     shared: dict[int, Path] = {}
     handles: dict[tuple[int, int], BinaryIO] = {}
-    parent = grouping.parent
+    numbers: dict[tuple[int, int], array[int]] = {}
+    written = [0] * len(expected)
+    shared_left = grouping.shared_triples
+    complete: list[int] = []  # batches whose lines are all written, waiting for shared lines
+    announced: set[int] = set()
+
+    def announce(batch: int) -> None:
+        for index, path in batches[batch].items():
+            handles.pop((batch, index)).close()
+            with path.with_suffix(".lines").open("wb") as handle:
+                numbers.pop((batch, index)).tofile(handle)
+        announced.add(batch)
+        if ready is not None:
+            ready(batch, batches[batch], shared)
+
+    def shared_done() -> None:
+        for index in shared:
+            handles.pop((-1, index)).close()
+        for batch in complete:
+            announce(batch)
+        complete.clear()
+
     try:
-        for index, s, _p, o, line in _triples(paths):
-            node = s if s in parent else o if o in parent else None
+        for index, node, line, line_number in _owners(grouping, paths):
             batch = -1 if node is None else batch_of_root[grouping.find(node)]
+            if batch in announced:
+                raise RuntimeError(f"a line of batch {batch} after the batch was complete")
             handle = handles.get((batch, index))
             if handle is None:
                 path = folder / (f"shared-{index}.nt" if batch < 0 else f"{batch}-{index}.nt")
@@ -266,7 +333,26 @@ def split_into_batches(
                 else:
                     batches[batch][index] = path
                 handle = handles[(batch, index)] = path.open("wb")
+                if batch >= 0:
+                    numbers[(batch, index)] = array("Q")
             handle.write(line if line.endswith(b"\n") else line + b"\n")
+            if batch < 0:
+                shared_left -= 1
+                if shared_left == 0:
+                    shared_done()
+            else:
+                numbers[(batch, index)].append(line_number)
+                written[batch] += 1
+                if written[batch] == expected[batch]:
+                    if shared_left > 0:
+                        complete.append(batch)
+                    else:
+                        announce(batch)
+        if shared_left > 0:  # fewer shared lines than counted: a file changed meanwhile
+            raise RuntimeError("the files changed while they were being split into batches")
+        for batch in range(len(expected)):
+            if batch not in announced:
+                raise RuntimeError("the files changed while they were being split into batches")
     finally:
         for handle in handles.values():
             handle.close()

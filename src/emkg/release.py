@@ -487,9 +487,42 @@ class StoreReport:
     seconds: dict[str, float] = field(default_factory=dict)  # step -> wall seconds
 
 
+class _DataLoad:
+    """The users' files loaded into ``store`` one after another in a thread of their own.
+
+    Oxigraph's loader releases the GIL, so the caller can write the curated release files
+    meanwhile. :meth:`finish` waits for the thread (Oxigraph's loader cannot be interrupted)
+    and raises the first file's error, if any.
+    """
+
+    def __init__(self, store: ox.Store, data: Sequence[DataFile]) -> None:
+        self.failed: list[BaseException] = []
+        self.thread: threading.Thread | None = None
+        if data:
+            self.thread = threading.Thread(
+                target=self._run, args=(store, list(data)), name="emkg-load-data"
+            )
+            self.thread.start()
+
+    def _run(self, store: ox.Store, data: list[DataFile]) -> None:
+        try:
+            for item in data:
+                load_data_file(store, item)
+        except BaseException as exc:  # raised again by finish(), in the caller's thread
+            self.failed.append(exc)
+
+    def finish(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+        if self.failed:
+            problem = self.failed.pop()
+            raise problem
+
+
 def write_store(
     location: Path,
-    nquads: bytes,
+    nquads: bytes | Callable[[], bytes],
     data: Sequence[DataFile] = (),
     *,
     inputs: Manifest | None = None,
@@ -498,14 +531,17 @@ def write_store(
 ) -> StoreReport:
     """Create the on-disk store at ``location``: ``nquads`` plus one graph per data file.
 
-    ``inputs``: the files stamped by :func:`stamp_inputs` before they were read (default:
-    none); ``counts(store, graphs)`` is computed before closing (``graphs`` maps each named
-    graph to its triples). ``reuse``: the previous store's unchanged users' graphs
-    (:func:`reuse_plan`) are taken over instead of loaded again. A store loaded from
-    scratch is compacted (:meth:`pyoxigraph.Store.optimize`): the bulk loader leaves each
-    index as several overlapping sorted runs, and one run per index makes lookups about
-    twice as fast (README, "Where the time goes"). The store is closed when this returns,
-    so its folder can be renamed.
+    ``nquads``: the curated graphs as N-Quads, or the function that writes them: it is then
+    called while the users' files load (in a thread of their own), so the curated release
+    files are written meanwhile; the step ``curated`` is its time and ``load`` the time the
+    users' files took beyond it. ``inputs``: the files stamped by :func:`stamp_inputs`
+    before they were read (default: none); ``counts(store, graphs)`` is computed before
+    closing (``graphs`` maps each named graph to its triples). ``reuse``: the previous
+    store's unchanged users' graphs (:func:`reuse_plan`) are taken over instead of loaded
+    again. A store loaded from scratch is compacted (:meth:`pyoxigraph.Store.optimize`):
+    the bulk loader leaves each index as several overlapping sorted runs, and one run per
+    index makes lookups about twice as fast (README, "Where the time goes"). The store is
+    closed when this returns, so its folder can be renamed.
     """
     manifest = inputs if inputs is not None else Manifest(started=time.time())
     seconds: dict[str, float] = {}
@@ -524,12 +560,15 @@ def write_store(
     else:
         lap("reuse")
     try:
-        store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
+        loading = _DataLoad(store, [item for item in data if item.graph not in kept])
+        try:
+            curated = nquads() if callable(nquads) else nquads
+            lap("curated")
+            store.bulk_load(curated, format=ox.RdfFormat.N_QUADS)
+        finally:
+            loading.finish()  # the users' files' error first: the curated one is then moot
+        del loading
         lap("load")
-        for item in data:
-            if item.graph not in kept:
-                load_data_file(store, item)
-                lap("load")
         if not kept:
             store.optimize()
             lap("compact")

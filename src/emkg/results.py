@@ -96,18 +96,23 @@ def canonical_decimal(lexical: str) -> str:
     return text
 
 
+_XSD_STRING = str(XSD.string)
+_XSD_DECIMAL = str(XSD.decimal)
+_XSD_BOOLEAN = str(XSD.boolean)
+_INTEGER_TYPE_NAMES: frozenset[str] = frozenset(str(t) for t in INTEGER_TYPES)
+
+
 def normalise_literal(lexical: str, datatype: str | None, language: str | None) -> Literal:
     if language:
         return Literal(lexical, lang=language.lower())
-    if datatype is None or datatype == str(XSD.string):
+    if datatype is None or datatype == _XSD_STRING:
         return Literal(lexical)
-    dt = URIRef(datatype)
     try:
-        if dt in INTEGER_TYPES:
+        if datatype in _INTEGER_TYPE_NAMES:
             return Literal(str(int(lexical.strip())), datatype=XSD.integer)
-        if dt == XSD.decimal:
+        if datatype == _XSD_DECIMAL:
             return Literal(canonical_decimal(lexical), datatype=XSD.decimal)
-        if dt == XSD.boolean:
+        if datatype == _XSD_BOOLEAN:
             text = lexical.strip()
             if text in {"1", "true"}:
                 return Literal("true", datatype=XSD.boolean)
@@ -115,7 +120,7 @@ def normalise_literal(lexical: str, datatype: str | None, language: str | None) 
                 return Literal("false", datatype=XSD.boolean)
     except (ValueError, InvalidOperation):
         pass
-    return Literal(lexical, datatype=dt)
+    return Literal(lexical, datatype=URIRef(datatype))
 
 
 def normalise_term(term: Term) -> Term:
@@ -137,6 +142,23 @@ def from_oxigraph(term: Any) -> Term | None:
     if isinstance(term, ox.Literal):
         return normalise_literal(term.value, term.datatype.value, term.language)
     raise TypeError(f"unsupported term in results: {term!r}")
+
+
+def rows_from_oxigraph(solutions: ox.QuerySolutions) -> tuple[Row, ...]:
+    """The rows of a pyoxigraph SELECT result as normalised rdflib terms.
+
+    Each distinct term is converted once per result (a label or a class repeats on many rows).
+    """
+    variables = solutions.variables
+    converted: dict[Any, Term | None] = {None: None}
+
+    def convert(term: Any) -> Term | None:
+        if term in converted:
+            return converted[term]
+        found = converted[term] = from_oxigraph(term)
+        return found
+
+    return tuple(tuple(convert(solution[v]) for v in variables) for solution in solutions)
 
 
 def to_oxigraph(term: Term) -> ox.NamedNode | ox.Literal | ox.BlankNode:

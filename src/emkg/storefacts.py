@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -320,18 +320,12 @@ def _scan(path: Path, iris: dict[str, Node], needles: dict[Node, list[str]]) -> 
     open_needles = {n: v for n, v in needles.items() if v}
     wanted = len(set(iris.values()))
     for number, line in _lines(path):
-        match = _SUBJECT.match(line)
-        if match is not None:
-            for token in _candidates(match.group(1)):
-                node = iris.get(token)
-                if node is not None and node not in subject:
-                    subject[node] = number
-                    break
+        _note_subject(line, number, iris, subject)
         if open_needles:
-            for node, texts in list(open_needles.items()):
+            for held, texts in list(open_needles.items()):
                 if any(text in line for text in texts):
-                    blank[node] = number
-                    del open_needles[node]
+                    blank[held] = number
+                    del open_needles[held]
         if len(subject) == wanted and not open_needles:
             break
     as_id: dict[Node, int] = {}
@@ -351,6 +345,48 @@ def _scan(path: Path, iris: dict[str, Node], needles: dict[Node, list[str]]) -> 
             if len(as_id) == len(set(missing.values())):
                 break
     return {**anywhere, **as_id, **subject, **blank}
+
+
+def _note_subject(line: str, number: int, iris: dict[str, Node], subject: dict[Node, int]) -> None:
+    """Note ``number`` for the node whose IRI ``line`` starts with, if wanted and not yet seen."""
+    match = _SUBJECT.match(line)
+    if match is not None:
+        for token in _candidates(match.group(1)):
+            node = iris.get(token)
+            if node is not None and node not in subject:
+                subject[node] = number
+                break
+
+
+def lines_in_batch(
+    facts: StoreFacts, nodes: Iterable[Node], files: dict[int, Path]
+) -> dict[Node, int]:
+    """The line, in the input file, of each IRI of ``nodes`` that stands as a subject in the
+    batch ``files`` (per input file, the batch's lines of it, each with its line numbers in
+    ``.lines`` beside it: :func:`emkg.grouping.split_into_batches`): the line
+    :meth:`StoreFacts._find_lines` finds in the whole file, since every line whose subject is a
+    data node of the batch is in the batch, in the order of the file."""
+    from array import array
+
+    by_file: dict[int, dict[str, Node]] = defaultdict(dict)
+    for node in nodes:
+        index = facts.file_index(node) if isinstance(node, URIRef) else None
+        if index is not None and index in files:
+            for token in iri_tokens(str(node), facts.file_prefixes[index]):
+                by_file[index].setdefault(token, node)
+    found: dict[Node, int] = {}
+    for index, iris in by_file.items():
+        numbers = array("Q")
+        with files[index].with_suffix(".lines").open("rb") as handle:
+            numbers.frombytes(handle.read())
+        subject: dict[Node, int] = {}
+        wanted = len(set(iris.values()))
+        for number, line in _lines(files[index]):
+            _note_subject(line, number, iris, subject)
+            if len(subject) == wanted:
+                break
+        found.update((node, numbers[number - 1]) for node, number in subject.items())
+    return found
 
 
 def _lines(path: Path) -> Iterable[tuple[int, str]]:
@@ -422,6 +458,8 @@ class GroupedFacts(StoreFacts):
                 self._types[node] = list(types)
         self._asked |= found.asked
         self._cased |= found.cased
+        for node, line in found.lines.items():
+            self._lines.setdefault(node, line)
 
     def select(self, query: str) -> Iterable[tuple[Node | None, ...]]:
         if query not in self._rows:
@@ -453,6 +491,8 @@ class GatheredFacts:
     types: dict[Node, list[URIRef]]
     asked: set[Node]
     cased: set[Node]
+    #: the lines of the batch's named result nodes (:func:`lines_in_batch`)
+    lines: dict[Node, int] = field(default_factory=dict)
 
 
 def gather(facts: StoreFacts, focus: Sequence[Node], queries: Iterable[str]) -> GatheredFacts:

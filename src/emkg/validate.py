@@ -510,7 +510,7 @@ def validate_files_in_store(
     import pyoxigraph as ox
 
     from emkg import shacl_oxigraph
-    from emkg.rdfio import check_file
+    from emkg.rdfio import check_file, read_input_bytes
     from emkg.storefacts import StoreFacts
 
     shapes = read_shapes(shape_files)
@@ -533,15 +533,18 @@ def validate_files_in_store(
         return validate_files(files, shape_files, engine)
     paths_ = [Path(f) for f in files]
     for path in paths_:
-        check_file(path)
+        read_input_bytes(path, limit=1)  # a folder, missing, unreadable, empty: said so
     ontology = ontology_graph()
     size = sum(p.stat().st_size for p in paths_)
     if grouped is None:
         grouped = size > GROUP_LIMIT
     if grouped and all(p.suffix.lower() in _NTRIPLES for p in paths_):
-        in_groups = validate_in_groups(paths_, shapes, plan, ontology)
+        in_groups = validate_in_groups(paths_, shapes, plan, ontology)  # checks the files too
         if in_groups is not None:
             return in_groups
+    else:
+        for path in paths_:
+            check_file(path)
     folder = (
         tempfile.TemporaryDirectory(prefix="emkg-validate-") if size > IN_MEMORY_LIMIT else None
     )
@@ -611,7 +614,13 @@ def validate_in_groups(
     differ from validating the whole graph: no data node, a triple from a term to a data node, a
     line the quick split cannot read (:class:`emkg.grouping.Unreadable`), a constraint
     query that fails :func:`emkg.locality.check_query` or names a data node, or a group of
-    more than :data:`MAX_GROUP_TRIPLES` (most of a cohort linked into one group)."""
+    more than :data:`MAX_GROUP_TRIPLES` (most of a cohort linked into one group).
+
+    The files are checked (:func:`emkg.rdfio.check_file`) in a process of their own while
+    the groups are found, and each batch is checked as soon as its file is written, while
+    the later batches are still being written: the passes that read the whole input one
+    line at a time overlap instead of following one another on one core. A file that fails
+    its check raises its :class:`InputError` as :func:`emkg.rdfio.check_file` does."""
     import tempfile
 
     import pyoxigraph as ox
@@ -624,7 +633,8 @@ def validate_in_groups(
 
     classes = hierarchy(ontology)
     terms = {f"<{n}>".encode() for triple in classes for n in triple if isinstance(n, URIRef)}
-    grouping = group_files(paths_, terms)
+    with _checked_beside(paths_):
+        grouping = group_files(paths_, terms)
     if not grouping.usable or grouping.largest > MAX_GROUP_TRIPLES:
         return None
     predicates = grouping.predicates
@@ -648,54 +658,124 @@ def validate_in_groups(
     per_query: list[list[Any]] = [[] for _ in plan.queries]
     seen: list[set[Any]] = [set() for _ in plan.queries]
     triples = 0
-    with tempfile.TemporaryDirectory(prefix="emkg-groups-") as folder:
-        batches, shared = split_into_batches(grouping, paths_, Path(folder), BATCH_TRIPLES)
+    _BATCHES.clear()
+    _BATCHES.update(
+        plan=plan,
+        grouping=grouping,
+        hierarchy=classes.serialize(format="nt", encoding="utf-8"),
+        graphs=graphs,
+        paths=list(paths_),
+        prefixes=prefixes_,
+        queries=[q for q in completeness if q is not None],
+    )
+    started = time.perf_counter()
+
+    def take(number: int, done: Any) -> None:
+        nonlocal triples
+        found, gathered, base, added, _spent = done
+        triples += added + (base if number == 0 else 0)
+        facts.add(gathered)
+        for i, rows in enumerate(found):
+            for row, everywhere in rows:
+                if everywhere:  # no data node: found alike in every group, kept once
+                    if row in seen[i]:
+                        continue
+                    seen[i].add(row)
+                per_query[i].append(row)
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="emkg-groups-") as folder, _Batches(take) as run:
+            split_into_batches(grouping, paths_, Path(folder), BATCH_TRIPLES, run.submit)
+            run.finish()
+    finally:
         _BATCHES.clear()
-        _BATCHES.update(
-            plan=plan,
-            grouping=grouping,
-            batches=batches,
-            shared=shared,
-            hierarchy=classes.serialize(format="nt", encoding="utf-8"),
-            graphs=graphs,
-            paths=list(paths_),
-            prefixes=prefixes_,
-            queries=[q for q in completeness if q is not None],
-        )
-        workers = min(_WORKERS, len(batches))
-        started = time.perf_counter()
-
-        def take(number: int, done: Any) -> None:
-            nonlocal triples
-            found, gathered, base, added, _spent = done
-            triples += added + (base if number == 0 else 0)
-            facts.add(gathered)
-            for i, rows in enumerate(found):
-                for row, everywhere in rows:
-                    if everywhere:  # no data node: found alike in every group, kept once
-                        if row in seen[i]:
-                            continue
-                        seen[i].add(row)
-                    per_query[i].append(row)
-
-        try:
-            if workers > 1:
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
-
-                context = multiprocessing.get_context("fork")
-                with ProcessPoolExecutor(workers, mp_context=context) as pool:
-                    for number, done in enumerate(pool.map(_check_batch, range(len(batches)))):
-                        take(number, done)
-            else:
-                for number in range(len(batches)):
-                    take(number, _check_batch(number))
-        finally:
-            _BATCHES.clear()
-            grouping.parent.clear()  # the largest structure of the run, no longer needed
-        seconds = time.perf_counter() - started  # loading, checks and facts of the batches
+        grouping.parent.clear()  # the largest structure of the run, no longer needed
+    seconds = time.perf_counter() - started  # writing, loading, checks and facts of the batches
     rows = [row for found in per_query for row in found]
     return _store_validation(sources, shapes, ontology, rows, seconds, facts, triples)
+
+
+@contextmanager
+def _checked_beside(paths_: Sequence[Path]) -> Iterator[None]:
+    """Check the files (:func:`emkg.rdfio.check_file`) in a forked process while the block
+    runs; at its end, raise the first file's :class:`InputError` (found again in this
+    process, so that it is the very error :func:`~emkg.rdfio.check_file` gives)."""
+    from emkg.rdfio import check_file
+
+    if _WORKERS < 2:
+        for path in paths_:
+            check_file(path)
+        yield
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    refused: int | None = 0
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        checking = pool.submit(_first_refused, list(paths_))
+        try:
+            yield
+        finally:  # a refused file is what to report, even if the block failed on it
+            try:
+                refused = checking.result()
+            except Exception:  # the checking process died: check here instead
+                refused = 0
+            if refused is not None:
+                for path in paths_[refused:]:
+                    check_file(path)
+
+
+def _first_refused(paths_: list[Path]) -> int | None:
+    """The index of the first file :func:`emkg.rdfio.check_file` refuses; None if none."""
+    from emkg.rdfio import check_file
+
+    for index, path in enumerate(paths_):
+        try:
+            check_file(path)
+        except InputError:
+            return index
+    return None
+
+
+class _Batches:
+    """The checks of the batches of :func:`validate_in_groups`: each batch is handed to
+    :data:`_WORKERS` forked processes as soon as it is written (:meth:`submit`), and ``take``
+    receives the results in the order of the batches, as they come."""
+
+    def __init__(self, take: Callable[[int, Any], None]) -> None:
+        self.take = take
+        self.pool: Any = None
+        self.pending: dict[int, Any] = {}
+        self.next = 0
+
+    def __enter__(self) -> _Batches:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, number: int, batch: dict[int, Path], shared: dict[int, Path]) -> None:
+        work = (number, dict(batch), dict(shared))
+        if _WORKERS < 2:
+            self.take(number, _check_batch(work))
+            self.next = number + 1
+            return
+        if self.pool is None:  # forked now: the groups and their batches are known
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            context = multiprocessing.get_context("fork")
+            self.pool = ProcessPoolExecutor(_WORKERS, mp_context=context)
+        self.pending[number] = self.pool.submit(_check_batch, work)
+        while self.next in self.pending and self.pending[self.next].done():
+            self.take(self.next, self.pending.pop(self.next).result())
+            self.next += 1
+
+    def finish(self) -> None:
+        while self.next in self.pending:
+            self.take(self.next, self.pending.pop(self.next).result())
+            self.next += 1
 
 
 #: what the processes checking batches share (set before they are forked)
@@ -705,24 +785,28 @@ _BATCHES: dict[str, Any] = {}
 _WORKERS = max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
 
 
-def _check_batch(number: int) -> tuple[list[list[tuple[Any, bool]]], Any, int, int, float]:
-    """Load batch ``number`` of :func:`validate_in_groups` into its own store and check it:
+def _check_batch(
+    work: tuple[int, dict[int, Path], dict[int, Path]],
+) -> tuple[list[list[tuple[Any, bool]]], Any, int, int, float]:
+    """Load batch ``number`` of :func:`validate_in_groups` (its files and the shared files,
+    per input file) into its own store and check it:
     per query its rows (and whether the row's focus node is no data node, so found alike in
     every batch), the report's facts of the batch, the quads of the hierarchy and shared
     triples, the quads of the batch, and the seconds the checks took."""
     import pyoxigraph as ox
 
-    from emkg.storefacts import StoreFacts, gather
+    from emkg.storefacts import StoreFacts, gather, lines_in_batch
 
+    number, batch, shared = work
     c = _BATCHES
     graphs = c["graphs"]
     store = ox.Store()
     store.extend(ox.parse(c["hierarchy"], format=ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False))
     nt = ox.RdfFormat.N_TRIPLES
-    for index, path in c["shared"].items():
+    for index, path in shared.items():
         store.bulk_load(path=str(path), format=nt, to_graph=graphs[index], lenient=True)
     base = len(store)
-    for index, path in c["batches"][number].items():
+    for index, path in batch.items():
         store.bulk_load(path=str(path), format=nt, to_graph=graphs[index], lenient=True)
     added = len(store) - base
     started = time.perf_counter()
@@ -741,7 +825,10 @@ def _check_batch(number: int) -> tuple[list[list[tuple[Any, bool]]], Any, int, i
                 continue
             kept[-1].append((row, home is None))
             focus.append(row.focus)
-    gathered = gather(StoreFacts(store, graphs, c["paths"], c["prefixes"]), focus, c["queries"])
+    facts = StoreFacts(store, graphs, c["paths"], c["prefixes"])
+    gathered = gather(facts, focus, c["queries"])
+    named = {n for n in focus if c["grouping"].batch_of(n) == number}
+    gathered.lines = lines_in_batch(facts, named, batch)
     return kept, gathered, base, added, spent
 
 

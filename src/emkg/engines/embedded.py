@@ -25,7 +25,7 @@ from rdflib.term import Identifier
 from emkg.errors import InputError
 from emkg.ntriples import values_clause
 from emkg.release import Log, open_store, store_path
-from emkg.results import ResultTable, Term, from_oxigraph, normalise_term
+from emkg.results import ResultTable, Term, normalise_term, rows_from_oxigraph
 from emkg.sparqltext import with_values_first
 
 
@@ -71,10 +71,8 @@ class OxigraphEngine:
             raise _query_error(exc) from exc
         if not isinstance(result, ox.QuerySolutions):
             raise InputError("only SELECT queries can be run", hint="write the query as SELECT")
-        variables = result.variables
-        columns = tuple(v.value for v in variables)
-        rows = tuple(tuple(from_oxigraph(sol[v]) for v in variables) for sol in result)
-        return ResultTable(columns, rows)
+        columns = tuple(v.value for v in result.variables)
+        return ResultTable(columns, rows_from_oxigraph(result))
 
     def describe(self) -> str:
         return f"oxigraph (embedded; {self.origin})"
