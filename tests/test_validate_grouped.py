@@ -3,7 +3,12 @@ apart from the seconds (README "Validating at scale")."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -154,3 +159,63 @@ def test_the_lines_of_named_result_nodes_come_from_the_batches(
     assert _reports(in_groups) == whole
     assert "named.nt:" in whole["text"]
     assert scanned == []
+
+
+# emkg validate with the group limit and the batch size set low, so that a small file is
+# validated in groups by the forked processes (the file checker, the batch workers)
+_VALIDATE_IN_GROUPS = """
+import sys
+from emkg import validate
+from emkg.cli import main
+validate.GROUP_LIMIT = 0
+validate.BATCH_TRIPLES = 4_000
+validate._WORKERS = 2
+sys.exit(main(["validate", sys.argv[1]]))
+"""
+
+
+def _children(pid: int) -> set[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return set()
+    return {int(p) for p in text.split()}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's prctl is Linux's")
+def test_a_killed_validate_leaves_no_process_behind(tmp_path: Path) -> None:
+    path = tmp_path / "cohort.nt"
+    write_cohort(path, 300, seed=5)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _VALIDATE_IN_GROUPS, str(path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    children: set[int] = set()
+    try:
+        # the file checker and the two batch workers: killed while the batches are checked
+        deadline = time.monotonic() + 120
+        while len(children) < 3 and proc.poll() is None and time.monotonic() < deadline:
+            children |= _children(proc.pid)
+            time.sleep(0.02)
+        assert len(children) == 3, f"saw {sorted(children)} before emkg validate ended"
+        proc.kill()
+        proc.wait(timeout=10)
+        gone = time.monotonic() + 5
+        while any(_alive(p) for p in children) and time.monotonic() < gone:
+            time.sleep(0.05)
+        left = [p for p in children if _alive(p)]
+        assert not left, f"processes of the killed emkg validate still run: {left}"
+    finally:
+        proc.kill()
+        for pid in children:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)

@@ -707,11 +707,10 @@ def _checked_beside(paths_: Sequence[Path]) -> Iterator[None]:
             check_file(path)
         yield
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from emkg.forkpool import forked_pool
 
     refused: int | None = 0
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+    with forked_pool(1) as pool:
         checking = pool.submit(_first_refused, list(paths_))
         try:
             yield
@@ -762,11 +761,9 @@ class _Batches:
             self.next = number + 1
             return
         if self.pool is None:  # forked now: the groups and their batches are known
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
+            from emkg.forkpool import forked_pool
 
-            context = multiprocessing.get_context("fork")
-            self.pool = ProcessPoolExecutor(_WORKERS, mp_context=context)
+            self.pool = forked_pool(_WORKERS)
         self.pending[number] = self.pool.submit(_check_batch, work)
         while self.next in self.pending and self.pending[self.next].done():
             self.take(self.next, self.pending.pop(self.next).result())

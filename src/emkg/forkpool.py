@@ -1,0 +1,46 @@
+"""Pools of forked worker processes that end with the process that forked them.
+
+A worker of a :class:`~concurrent.futures.ProcessPoolExecutor` waits for work from its
+parent. When the parent is killed (SIGKILL, the out-of-memory killer), it would wait for
+ever and keep its memory. On Linux each worker of :func:`forked_pool` asks the kernel
+(``prctl(PR_SET_PDEATHSIG, SIGKILL)``) to kill it when its parent dies. The kernel sends the
+signal when the *thread* that forked the worker ends, so only workers forked by the main
+thread (whose end is the process's end) ask for it. Where ``prctl`` is missing, nothing
+changes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import signal
+import threading
+from concurrent.futures import ProcessPoolExecutor
+
+#: prctl option: the signal this process gets when its parent (thread) ends (linux/prctl.h)
+_PR_SET_PDEATHSIG = 1
+
+
+def forked_pool(workers: int) -> ProcessPoolExecutor:
+    """``workers`` processes forked from this one (at the first submit, sharing its memory as
+    it is then), killed by the kernel if this process dies first."""
+    return ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_end_with_parent,
+        initargs=(os.getpid(), threading.main_thread().ident),
+    )
+
+
+def _end_with_parent(parent: int, parent_main_thread: int | None) -> None:
+    """In a worker, first: SIGKILL when ``parent`` dies (or now, if it is already gone)."""
+    if threading.get_ident() != parent_main_thread:  # a fork keeps the forking thread's id
+        return
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (AttributeError, OSError, TypeError):  # not Linux
+        return
+    prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
