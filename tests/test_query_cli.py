@@ -589,8 +589,7 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory, dataset: Dataset) 
                 time.sleep(0.1)
         yield url
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        _stop_process(process, 10)
 
 
 @pytest.mark.server
@@ -691,8 +690,17 @@ def virtuoso_server(tmp_path_factory: pytest.TempPathFactory, dataset: Dataset) 
         assert _isql(sql_port, password, load).returncode == 0
         yield f"http://127.0.0.1:{http_port}/sparql"
     finally:
-        process.terminate()
-        process.wait(timeout=60)
+        _stop_process(process, 60)
+
+
+def _stop_process(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """SIGTERM, then SIGKILL if ``process`` still runs after ``timeout`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
 
 
 def assert_same_answer(entry: Any, got: Any, expected: Any) -> None:

@@ -1,13 +1,17 @@
 """emkg serve: a read-only endpoint on loopback with a query page, a time limit and guards.
 
-The server tests run ``python -m emkg serve`` as a child process on a small release, talk
-to it over HTTP, and stop it with SIGINT as Ctrl-C would. The time-limit test measures the
-CPU time of the server's processes (from /proc) while a cross-product query runs and after
-its client gave up. The page test (tests/test_serve_page.py) drives the page in Chromium.
+The server tests run ``python -m emkg serve`` as a child process (in a session of its own)
+on a small release, talk to it over HTTP, and stop it with SIGINT as Ctrl-C would; then no
+process of its session (its Oxigraph back ends) may be left, and whatever a failed test
+left is killed with the session. The time-limit test measures the CPU time of the server's
+processes (from /proc) while a cross-product query runs and after its client gave up. The
+page test (test_the_page_runs_a_saved_question_in_chromium, below) drives the page in
+Chromium.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -27,8 +31,10 @@ from urllib.parse import urlencode
 
 import pytest
 
-from emkg.errors import UsageError
-from emkg.serve import banner, choose_port, is_loopback
+import emkg.serve
+from emkg.errors import RemoteError, UsageError
+from emkg.serve import banner, choose_port, is_loopback, start_server
+from emkg.serving.backends import BackendPool
 from emkg.serving.guard import refusal
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -182,6 +188,7 @@ def _start(
         stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        start_new_session=True,  # its back ends share its process group: killed with it
     )
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=_read_lines, args=(proc, lines), daemon=True).start()
@@ -197,22 +204,48 @@ def _start(
         seen.append(line)
         if "Ctrl-C stops the server" in line:
             match = re.search(r"read-only at (http://\S+/)", "\n".join(seen))
-            assert match, seen
-            return Served(proc, match.group(1), seen)
-    proc.kill()
+            if match:
+                return Served(proc, match.group(1), seen)
+            break
+    _kill_session(proc)
     pytest.fail("emkg serve did not start within 60 s:\n" + "\n".join(seen))
 
 
-def _stop(served: Served) -> int:
-    if served.proc.poll() is None:
-        served.proc.send_signal(signal.SIGINT)
+def _session(sid: int) -> list[int]:
+    """Live processes (not zombies) of session ``sid``, from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            return served.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            served.proc.kill()
-            served.proc.wait(timeout=10)
-            pytest.fail("emkg serve did not stop within 20 s of Ctrl-C")
-    return served.proc.returncode
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[3]) == sid:  # state, session
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _kill_session(proc: subprocess.Popen[str]) -> None:
+    """SIGKILL emkg serve and every process of its group (its back ends)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+
+
+def _stop(served: Served) -> int:
+    """Ctrl-C to emkg serve alone: it must stop, and stop its back ends, by itself. Its
+    exit code; whatever happens, nothing of its session outlives this call."""
+    try:
+        if served.proc.poll() is None:
+            served.proc.send_signal(signal.SIGINT)
+            try:
+                served.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                pytest.fail("emkg serve did not stop within 20 s of Ctrl-C")
+        left = _wait_for(lambda: not _session(served.proc.pid), 5)
+        assert left, f"emkg serve stopped but left {_session(served.proc.pid)} running"
+        return served.proc.returncode
+    finally:
+        _kill_session(served.proc)
 
 
 @pytest.fixture
@@ -283,10 +316,12 @@ def test_updates_and_graph_store_writes_are_refused(served: Served) -> None:
 @pytest.mark.server
 def test_ctrl_c_stops_the_server_and_removes_its_store(tmp_path: Path) -> None:
     s = _start(tmp_path)
-    store = re.search(r"into (\S+/store) in", "\n".join(s.lines))
-    assert store, s.lines
-    port = int(s.url.rsplit(":", 1)[1].strip("/"))
-    assert _stop(s) == 0
+    try:
+        store = re.search(r"into (\S+/store) in", "\n".join(s.lines))
+        assert store, s.lines
+        port = int(s.url.rsplit(":", 1)[1].strip("/"))
+    finally:
+        assert _stop(s) == 0
     assert not Path(store.group(1)).exists()
     assert _listening(port) == []
 
@@ -399,6 +434,81 @@ def _oxigraph_pids(pid: int) -> set[int]:
         if b"serve-read-only" in cmd:
             found.add(p)
     return found
+
+
+def _serving(store: Path) -> list[int]:
+    """Live ``oxigraph serve-read-only`` processes on ``store``, whoever started them."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            cmd = (proc / "cmdline").read_bytes().split(b"\0")
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z" and b"serve-read-only" in cmd and str(store).encode() in cmd:
+            found.append(int(proc.name))
+    return found
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Path]:
+    """An empty Oxigraph store; no server on it outlives the test."""
+    import pyoxigraph as ox
+
+    location = tmp_path / "store"
+    ox.Store(str(location)).flush()
+    yield location
+    for pid in _serving(location):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.server
+def test_a_back_end_still_starting_is_stopped_with_the_pool(
+    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the pool stops (Ctrl-C) while a back end has been started but does not answer yet,
+    # as a replacement for a killed back end does in a thread of its own
+    asked, go_on = threading.Event(), threading.Event()
+    answers = emkg.serve._answers
+
+    def slow_answers(url: str) -> bool:
+        asked.set()
+        go_on.wait(30)
+        return answers(url)
+
+    monkeypatch.setattr(emkg.serve, "_answers", slow_answers)
+    pool = BackendPool(store, tmp_path, size=1, limit=5)
+    failed: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            pool.start()
+        except RemoteError as exc:  # its process was stopped before it answered
+            failed.append(exc)
+
+    starting = threading.Thread(target=start)
+    starting.start()
+    assert asked.wait(30)
+    assert len(_serving(store)) == 1
+    pool.stop()
+    go_on.set()
+    starting.join(30)
+    assert _wait_for(lambda: not _serving(store), 5), "a back end outlived the pool"
+    assert failed
+
+
+@pytest.mark.server
+def test_ctrl_c_while_a_server_starts_stops_it(
+    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(_url: str) -> bool:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(emkg.serve, "_answers", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        start_server(store, "127.0.0.1", choose_port("127.0.0.1", 0), tmp_path / "log")
+    assert _wait_for(lambda: not _serving(store), 5), "the server outlived Ctrl-C"
 
 
 # 3,000 triples: a three-way cross product has 2.7e10 rows, hours of work for any engine

@@ -206,10 +206,14 @@ def start_server(
     ready_timeout: float = 60.0,
     *,
     server_timeout: float | None = None,
+    started: Callable[[RunningServer], None] | None = None,
 ) -> RunningServer:
     """Start ``oxigraph serve-read-only`` on ``store`` and wait until it answers.
 
     ``server_timeout`` is Oxigraph's own limit on query evaluation (``--timeout-s``).
+    ``started`` is told of the process as soon as it exists, before it answers, so that
+    whoever owns it can stop it while it starts. If the wait fails or is interrupted
+    (Ctrl-C, or ``started`` refusing it), the process is stopped before the error goes on.
     """
     cmd = [
         oxigraph_binary(),
@@ -225,17 +229,22 @@ def start_server(
     with log_file.open("wb") as log:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
     server = RunningServer(proc, f"http://{_netloc(host, port)}/", log_file)
-    deadline = time.monotonic() + ready_timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RemoteError(f"the oxigraph server exited at start: {server.log_tail()}")
-        if _answers(server.url):
-            return server
-        time.sleep(0.2)
-    server.stop()
-    raise RemoteError(
-        f"the oxigraph server did not answer within {ready_timeout:.0f} s: {server.log_tail()}"
-    )
+    try:
+        if started is not None:
+            started(server)
+        deadline = time.monotonic() + ready_timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RemoteError(f"the oxigraph server exited at start: {server.log_tail()}")
+            if _answers(server.url):
+                return server
+            time.sleep(0.2)
+        raise RemoteError(
+            f"the oxigraph server did not answer within {ready_timeout:.0f} s: {server.log_tail()}"
+        )
+    except BaseException:
+        server.stop(timeout=5.0)
+        raise
 
 
 def _example_query() -> tuple[str, str] | None:

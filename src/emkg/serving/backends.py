@@ -9,6 +9,12 @@ Killing is the only way to stop a query that is sure to work: Oxigraph's own
 ``--timeout-s`` (also set, a little above the limit, as a second line of defence) checks
 for cancellation only between steps of the evaluation and answers a cancelled query with
 status 200 and a truncated body.
+
+A back end counts as running from the moment its process exists, so that stopping the pool
+(on every exit of ``emkg serve``) stops those still starting too. The back ends stay in the
+process group of ``emkg serve``: a terminal's Ctrl-C, or a kill of the group, reaches them
+as well. They do not ask the kernel to kill them with their parent (``PR_SET_PDEATHSIG``):
+it would fire when the *thread* that started one ends, and replacements start in threads.
 """
 
 from __future__ import annotations
@@ -36,6 +42,10 @@ class QueryTimeout(Exception):
 
 class Busy(Exception):
     """Every back end stayed busy for the whole time limit."""
+
+
+class PoolStopping(Exception):
+    """A back end started after the pool began to stop (it is stopped at once)."""
 
 
 class BackendFailed(Exception):
@@ -70,16 +80,22 @@ class BackendPool:
             self._started += 1
             number = self._started
         port = choose_port("127.0.0.1", 0)
-        server = start_server(
+        return start_server(
             self.store,
             "127.0.0.1",
             port,
             self.work / f"backend-{number}.log",
             server_timeout=self.limit + SERVER_TIMEOUT_MARGIN,
+            started=self._track,
         )
+
+    def _track(self, server: RunningServer) -> None:
+        """Count ``server`` as running from the moment its process exists (so that
+        :meth:`stop` stops one still starting); refuse it once stopping has begun."""
         with self._lock:
             self._running.append(server)
-        return server
+            if self._stopping:
+                raise PoolStopping
 
     def start(self) -> None:
         for _ in range(self.size):
@@ -102,16 +118,20 @@ class BackendPool:
         if self._stopping:
             return
         try:
-            self._idle.put(self._spawn())
-        except RemoteError:
-            # one retry after a pause (a port taken between choosing and binding)
-            time.sleep(1.0)
-            if not self._stopping:
+            try:
                 self._idle.put(self._spawn())
+            except RemoteError:
+                # one retry after a pause (a port taken between choosing and binding)
+                time.sleep(1.0)
+                if not self._stopping:
+                    self._idle.put(self._spawn())
+        except PoolStopping:
+            return
 
     def stop(self) -> None:
-        self._stopping = True
+        """Stop every back end, those still starting included."""
         with self._lock:
+            self._stopping = True
             running = list(self._running)
         for server in running:
             server.stop(timeout=5.0)
