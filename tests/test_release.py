@@ -458,3 +458,62 @@ def test_the_curated_files_are_written_while_the_users_files_load(
     assert seen == [True]
     assert report.graphs[release.data_graph_iri(cohort)] > 0
     assert set(report.seconds) >= {"curated", "load", "compact", "count"}
+
+
+def test_quiet_rdflib_in_two_overlapping_threads_restores_the_logger_and_warnings() -> None:
+    """A build reads the curated sources while its data thread checks users' files, both
+    inside ``rdfio.quiet_rdflib``: entered in one thread, then the other, left in the first
+    order, the rdflib logger and the warning filters must be as before (each use saving and
+    restoring them alone left them silenced for the rest of the process)."""
+    import logging
+    import threading
+    import warnings
+
+    from emkg.rdfio import quiet_rdflib
+
+    logger = logging.getLogger("rdflib.term")
+    before = (logger.disabled, list(warnings.filters))
+    entered = [threading.Event(), threading.Event()]
+    leave = [threading.Event(), threading.Event()]
+    inside: list[bool] = []
+
+    def use(i: int) -> None:
+        with quiet_rdflib():
+            entered[i].set()
+            leave[i].wait(10)
+            inside.append(logger.disabled)
+
+    first = threading.Thread(target=use, args=(0,))
+    second = threading.Thread(target=use, args=(1,))
+    first.start()
+    assert entered[0].wait(10)
+    second.start()
+    assert entered[1].wait(10)
+    leave[0].set()
+    first.join(10)
+    assert logger.disabled, "the second thread is still inside: rdflib must stay quiet"
+    leave[1].set()
+    second.join(10)
+    assert inside == [True, True]
+    assert (logger.disabled, list(warnings.filters)) == before
+
+
+def test_a_ctrl_c_while_waiting_for_the_data_thread_is_raised_after_it_ends() -> None:
+    """The staging store is discarded after a failure, so the build must not return while its
+    loader thread still writes into it: a Ctrl-C during the wait is held until the thread
+    has ended, then raised."""
+
+    class Loader:
+        joins = 0
+
+        def join(self) -> None:
+            Loader.joins += 1
+            if Loader.joins == 1:
+                raise KeyboardInterrupt
+
+    loading = release._DataLoad(ox.Store(), [])
+    loading.thread = Loader()  # type: ignore[assignment]
+    with pytest.raises(KeyboardInterrupt):
+        loading.finish()
+    assert Loader.joins == 2, "finish returned before the loader thread had ended"
+    assert loading.thread is None

@@ -25,6 +25,7 @@ import logging
 import os
 import re
 import tempfile
+import threading
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -131,18 +132,41 @@ def _first_line(exc: BaseException) -> str:
     return " ".join(text.split())[:400]
 
 
+_QUIET_LOCK = threading.Lock()
+_quiet_depth = 0
+_quiet_state: tuple[bool, warnings.catch_warnings[None]] | None = None
+
+
 @contextmanager
 def quiet_rdflib() -> Iterator[None]:
-    """Keep rdflib's literal-conversion tracebacks and IRI warnings off the terminal."""
+    """Keep rdflib's literal-conversion tracebacks and IRI warnings off the terminal.
+
+    Safe in several threads at once (a build checks users' files in one thread while it
+    reads the curated sources in another): the first to enter silences the logger and the
+    warnings, the last to leave restores them, under one lock (``warnings.catch_warnings``
+    saves and restores process-wide state, so overlapping uses in two threads could leave
+    the warnings or the logger silenced for good).
+    """
+    global _quiet_depth, _quiet_state
     logger = logging.getLogger("rdflib.term")
-    was = logger.disabled
-    logger.disabled = True
-    try:
-        with warnings.catch_warnings():
+    with _QUIET_LOCK:
+        if _quiet_depth == 0:
+            guard = warnings.catch_warnings()
+            guard.__enter__()
             warnings.simplefilter("ignore")
-            yield
+            _quiet_state = (logger.disabled, guard)
+            logger.disabled = True
+        _quiet_depth += 1
+    try:
+        yield
     finally:
-        logger.disabled = was
+        with _QUIET_LOCK:
+            _quiet_depth -= 1
+            if _quiet_depth == 0 and _quiet_state is not None:
+                was, guard = _quiet_state
+                _quiet_state = None
+                logger.disabled = was
+                guard.__exit__(None, None, None)
 
 
 # ---------------------------------------------------------------------------

@@ -512,9 +512,21 @@ class _DataLoad:
             self.failed.append(exc)
 
     def finish(self) -> None:
-        if self.thread is not None:
-            self.thread.join()
-            self.thread = None
+        """Wait for the thread to end, even through a Ctrl-C (raised once it has ended).
+
+        The caller discards the staging store after a failure, so the loader must not be
+        writing into it then; a Ctrl-C during the wait is held and raised afterwards.
+        """
+        interrupted: KeyboardInterrupt | None = None
+        while self.thread is not None:
+            try:
+                self.thread.join()
+            except KeyboardInterrupt as exc:
+                interrupted = exc
+            else:
+                self.thread = None
+        if interrupted is not None:
+            raise interrupted
         if self.failed:
             problem = self.failed.pop()
             raise problem
