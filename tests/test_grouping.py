@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from emkg.errors import InputError
 from emkg.grouping import group_files, split_into_batches
 from emkg.locality import NotLocal, check_query
 
@@ -127,13 +128,17 @@ def test_an_escaped_iri_makes_groups_unusable(tmp_path: Path) -> None:
     assert not g.usable
 
 
+LABEL = f'<{E}Female> <http://www.w3.org/2000/01/rdf-schema#label> "female" .\n'
+# one shared line (a term's label) between pub1's group, complete before it, and p3
+WITH_LABEL = LINES.replace(f"<{X}p3> {TYPE}", LABEL + f"<{X}p3> {TYPE}", 1)
+
+
 def test_each_batch_is_announced_complete_as_soon_as_its_lines_are_written(
     tmp_path: Path,
 ) -> None:
     # a term's label (a shared line, for every batch) stands between pub1's group and p3;
     # groups in the order first named: pub1's (7 triples), pub2's (6), p4's (2)
-    label = f'<{E}Female> <http://www.w3.org/2000/01/rdf-schema#label> "female" .\n'
-    text = LINES.replace(f"<{X}p3> {TYPE}", label + f"<{X}p3> {TYPE}", 1)
+    text = WITH_LABEL
     path = _write(tmp_path, text)
     g = group_files([path], TERMS)
     folder = tmp_path / "batches"
@@ -155,7 +160,7 @@ def test_each_batch_is_announced_complete_as_soon_as_its_lines_are_written(
     lines = text.splitlines(keepends=True)
     # pub1's group: announced once the shared label is written, before p4's first line
     assert announced[0][1] == {0: "".join([lines[0], *lines[2:8]])}
-    assert announced[0][2] == {0: label}
+    assert announced[0][2] == {0: LABEL}
     assert announced[0][3] is False
     assert announced[1][1] == {0: "".join([lines[1], *lines[9:14]])}
     assert announced[1][3] is False
@@ -164,3 +169,47 @@ def test_each_batch_is_announced_complete_as_soon_as_its_lines_are_written(
     for number, contents, _shared, _later in announced:
         assert {i: p.read_text(encoding="utf-8") for i, p in batches[number].items()} == contents
     assert g.batches[g.find(f"<{X}p4>".encode())] == 2
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        # a second shared line once the one counted is written (it would reopen the shared
+        # file, emptying it while batches may be reading it)
+        WITH_LABEL + f'<{E}Patient> <http://www.w3.org/2000/01/rdf-schema#label> "p" .\n',
+        # a line whose subject the grouping pass never saw: no data node, so a shared line
+        WITH_LABEL + f'<{X}p9> <{E}sequenceIndex> "9" .\n',
+        # one more line of pub1's group after its batch was handed out
+        WITH_LABEL + f"<{X}p1> <{E}sex> <{E}Female> .\n",
+        # one more line of pub1's group while its batch waits for the shared line
+        WITH_LABEL.replace(LABEL, f"<{X}p2> <{E}sex> <{E}Female> .\n" + LABEL, 1),
+        # lines fewer than counted: p4's last line, then the shared line
+        WITH_LABEL[: WITH_LABEL.rindex(f"<{X}p4>")],
+        WITH_LABEL.replace(LABEL, "", 1),
+    ],
+)
+def test_a_file_changed_after_the_grouping_pass_is_bad_input(tmp_path: Path, changed: str) -> None:
+    # the batches are written in a second pass: lines that are not those the grouping pass
+    # counted would be checked in the wrong batch, so the run stops and says to run it again
+    path = _write(tmp_path, WITH_LABEL)
+    g = group_files([path], TERMS)
+    assert g.usable
+    assert g.shared_triples == 1
+    path.write_text(changed, encoding="utf-8")
+    folder = tmp_path / "batches"
+    folder.mkdir()
+    with pytest.raises(InputError) as refused:
+        split_into_batches(g, [path], folder, 6)
+    assert refused.value.path == path
+    assert "changed while it was being validated" in str(refused.value)
+    assert "run emkg validate again" in str(refused.value)
+
+
+def test_a_carriage_return_ending_a_line_makes_groups_unusable(tmp_path: Path) -> None:
+    # "\r" alone ends an N-Triples line, but lines are read split on "\n": such a file would
+    # be read as one line of several triples, so the whole graph is validated instead
+    for cr in (LINES.replace("\n", "\r"), LINES.replace(" .\n", " .\r\n", 3).replace("\n", "\r")):
+        assert not group_files([_write(tmp_path, cr)], TERMS).usable
+    crlf = group_files([_write(tmp_path, LINES.replace("\n", "\r\n"))], TERMS)
+    assert crlf.usable
+    assert sorted(crlf.sizes.values()) == [2, 6, 7]

@@ -161,6 +161,47 @@ def test_the_lines_of_named_result_nodes_come_from_the_batches(
     assert scanned == []
 
 
+@pytest.mark.parametrize("end", ["\r", "\r\n"])
+def test_lines_ended_by_a_carriage_return_give_the_whole_graphs_report(
+    cohort: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, end: str
+) -> None:
+    # "\r" alone ends a line (the grouping reads lines split on "\n": the whole graph is
+    # validated); "\r\n" is grouped, and each result node keeps its line
+    path = tmp_path / "ends.nt"
+    path.write_bytes(cohort.read_bytes().replace(b"\n", end.encode()))
+    _compare(path, monkeypatch, groups=end == "\r\n")
+
+
+def test_a_refused_file_is_not_checked_again_when_grouped(
+    cohort: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # the checking process sends its error back: this process does not read the file again
+    from emkg import rdfio
+
+    bad = tmp_path / "bad.nt"
+    bad.write_text(cohort.read_text(encoding="utf-8") + "<x> <y> .\n", encoding="utf-8")
+    with pytest.raises(InputError) as whole:
+        validate.validate_files_in_store([bad], grouped=False)
+    checked_in: list[int] = []
+    original = rdfio.check_file
+
+    def check_file(path: Path) -> int:
+        checked_in.append(os.getpid())
+        return original(path)
+
+    monkeypatch.setattr(rdfio, "check_file", check_file)
+    monkeypatch.setattr(validate, "_WORKERS", 2)
+    monkeypatch.setattr(validate, "BATCH_TRIPLES", 4_000)
+    with pytest.raises(InputError) as grouped:
+        validate.validate_files_in_store([bad], grouped=True)
+    assert os.getpid() not in checked_in
+    assert type(grouped.value) is type(whole.value)
+    assert str(grouped.value) == str(whole.value)
+    for name in ("path", "line", "column", "hint", "message"):
+        assert getattr(grouped.value, name) == getattr(whole.value, name), name
+    assert grouped.value.line == cohort.read_text(encoding="utf-8").count("\n") + 1
+
+
 # emkg validate with the group limit and the batch size set low, so that a small file is
 # validated in groups by the forked processes (the file checker, the batch workers)
 _VALIDATE_IN_GROUPS = """

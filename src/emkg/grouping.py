@@ -27,6 +27,7 @@ from typing import BinaryIO
 from rdflib import URIRef
 from rdflib.term import Node
 
+from emkg.errors import InputError
 from emkg.locality import Predicates
 
 #: an N-Triples line read term by term where whitespace does not separate the terms
@@ -37,7 +38,41 @@ _HEAD = re.compile(rb"[ \t]*(<[^>]*>|_:[^ \t<]+)[ \t]*(<[^>]*>)[ \t]*(.*)", re.D
 class Unreadable(ValueError):
     """A line the quick split cannot read as one triple with plain IRIs: the caller
     validates the whole graph instead (an IRI written with ``\\u`` escapes names the same
-    node as its plain form, which grouping by bytes would miss)."""
+    node as its plain form, which grouping by bytes would miss; a bare carriage return ends
+    an N-Triples line, which reading lines split on line feeds would miss)."""
+
+
+def _check_line_end(line: bytes) -> None:
+    """:class:`Unreadable` for a carriage return anywhere but in a final ``\\r\\n``
+    (N-Triples forbids one inside a literal or an IRI: it ends a line, and the lines are
+    read split on line feeds only)."""
+    cr = line.find(b"\r")
+    if cr >= 0 and (cr != len(line) - 2 or line[-1:] != b"\n"):
+        raise Unreadable(line[:200])
+
+
+def _holds_cr(path: Path) -> bool:
+    """Whether ``path`` holds a carriage return anywhere (one scan of the mapped file, far
+    quicker than a test per line: most files hold none)."""
+    import mmap
+
+    with path.open("rb") as handle:
+        if path.stat().st_size == 0:
+            return False
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            return mapped.find(b"\r") >= 0
+
+
+def _changed(path: Path | None, what: str, line: int | None = None) -> InputError:
+    """The error for a file (None: one of several) whose lines are not those the grouping
+    pass read."""
+    which = "the file" if path is not None else "one of the files"
+    return InputError(
+        f"{which} changed while it was being validated ({what})",
+        path=path,
+        line=line,
+        hint="leave the file unchanged while emkg validates it, and run emkg validate again",
+    )
 
 
 def _split(line: bytes) -> tuple[bytes, bytes, bytes] | None:
@@ -199,8 +234,15 @@ def group_files(paths: Iterable[Path], terms: set[bytes]) -> Grouping:
     parent = grouping.parent
     for index, path in enumerate(paths):  # the subjects only: a quicker split
         tag = b"%d" % index
+        cr = _holds_cr(path)
         with path.open("rb") as handle:
             for line in handle:
+                if cr and b"\r" in line:
+                    try:
+                        _check_line_end(line)
+                    except Unreadable as exc:
+                        grouping.unreadable = exc.args[0]
+                        return grouping
                 parts = line.split(None, 1)
                 if not parts or parts[0][:1] == b"#":
                     continue
@@ -282,7 +324,9 @@ def split_into_batches(
     ``ready(number, batch, shared)`` is called once per batch, as soon as its files and the
     shared files are complete and closed (:attr:`Grouping.sizes` says how many lines each
     group has), so that the batch can be checked while the rest is still being written;
-    batches complete in the order their last line comes in the files."""
+    batches complete in the order their last line comes in the files. :class:`InputError`
+    when the files' lines are not those :func:`group_files` counted (a file changed meanwhile:
+    the batches would not hold the lines their groups need)."""
     batch_of_root: dict[bytes, int] = {}
     expected: list[int] = []
     number, filled = 0, 0
@@ -321,10 +365,17 @@ def split_into_batches(
         complete.clear()
 
     try:
-        for index, node, line, line_number in _owners(grouping, paths):
-            batch = -1 if node is None else batch_of_root[grouping.find(node)]
-            if batch in announced:
-                raise RuntimeError(f"a line of batch {batch} after the batch was complete")
+        for index, node, line, at in _owners(grouping, paths):
+            # the lines must be those the grouping pass counted: a file that changed since
+            # would put lines in the wrong batches (or truncate a shared file being read)
+            if node is None:
+                batch = -1
+                if shared_left <= 0:
+                    raise _changed(paths[index], "more lines of no group than counted", at)
+            else:
+                batch = batch_of_root.get(grouping.find(node), -1)
+                if batch < 0 or written[batch] == expected[batch]:
+                    raise _changed(paths[index], "more lines of a group than counted", at)
             handle = handles.get((batch, index))
             if handle is None:
                 path = folder / (f"shared-{index}.nt" if batch < 0 else f"{batch}-{index}.nt")
@@ -341,18 +392,15 @@ def split_into_batches(
                 if shared_left == 0:
                     shared_done()
             else:
-                numbers[(batch, index)].append(line_number)
+                numbers[(batch, index)].append(at)
                 written[batch] += 1
                 if written[batch] == expected[batch]:
                     if shared_left > 0:
                         complete.append(batch)
                     else:
                         announce(batch)
-        if shared_left > 0:  # fewer shared lines than counted: a file changed meanwhile
-            raise RuntimeError("the files changed while they were being split into batches")
-        for batch in range(len(expected)):
-            if batch not in announced:
-                raise RuntimeError("the files changed while they were being split into batches")
+        if shared_left > 0 or len(announced) < len(expected):
+            raise _changed(paths[0] if len(paths) == 1 else None, "fewer lines than counted")
     finally:
         for handle in handles.values():
             handle.close()

@@ -381,7 +381,7 @@ def lines_in_batch(
             numbers.frombytes(handle.read())
         subject: dict[Node, int] = {}
         wanted = len(set(iris.values()))
-        for number, line in _lines(files[index]):
+        for number, line in _lines(files[index], newline="\n"):  # lines as the batch split them
             _note_subject(line, number, iris, subject)
             if len(subject) == wanted:
                 break
@@ -389,9 +389,11 @@ def lines_in_batch(
     return found
 
 
-def _lines(path: Path) -> Iterable[tuple[int, str]]:
+def _lines(path: Path, newline: str | None = None) -> Iterable[tuple[int, str]]:
+    """The numbered lines of ``path``; ``newline`` as :func:`open` takes it (``"\\n"``:
+    split on line feeds only, as :mod:`emkg.grouping` reads and numbers lines)."""
     try:
-        handle = path.open(encoding="utf-8", errors="replace")
+        handle = path.open(encoding="utf-8", errors="replace", newline=newline)
     except OSError:
         return
     with handle:

@@ -698,8 +698,9 @@ def validate_in_groups(
 @contextmanager
 def _checked_beside(paths_: Sequence[Path]) -> Iterator[None]:
     """Check the files (:func:`emkg.rdfio.check_file`) in a forked process while the block
-    runs; at its end, raise the first file's :class:`InputError` (found again in this
-    process, so that it is the very error :func:`~emkg.rdfio.check_file` gives)."""
+    runs; at its end, raise the first file's :class:`InputError`: the very error
+    :func:`~emkg.rdfio.check_file` gave in that process, sent back when it survives the trip
+    between processes unchanged, else found again here."""
     from emkg.rdfio import check_file
 
     if _WORKERS < 2:
@@ -709,7 +710,7 @@ def _checked_beside(paths_: Sequence[Path]) -> Iterator[None]:
         return
     from emkg.forkpool import forked_pool
 
-    refused: int | None = 0
+    refused: tuple[int, InputError | None] | None = (0, None)
     with forked_pool(1) as pool:
         checking = pool.submit(_first_refused, list(paths_))
         try:
@@ -718,28 +719,41 @@ def _checked_beside(paths_: Sequence[Path]) -> Iterator[None]:
             try:
                 refused = checking.result()
             except Exception:  # the checking process died: check here instead
-                refused = 0
+                refused = (0, None)
             if refused is not None:
-                for path in paths_[refused:]:
+                index, error = refused
+                if error is not None:
+                    raise error
+                for path in paths_[index:]:
                     check_file(path)
 
 
-def _first_refused(paths_: list[Path]) -> int | None:
-    """The index of the first file :func:`emkg.rdfio.check_file` refuses; None if none."""
+def _first_refused(paths_: list[Path]) -> tuple[int, InputError | None] | None:
+    """The index of the first file :func:`emkg.rdfio.check_file` refuses, with its error if
+    pickling gives it back alike (type, message and fields; else None); None if none."""
+    import pickle
+
     from emkg.rdfio import check_file
 
     for index, path in enumerate(paths_):
         try:
             check_file(path)
-        except InputError:
-            return index
+        except InputError as exc:
+            try:
+                back = pickle.loads(pickle.dumps(exc))  # noqa: S301 (pickled here, just now)
+            except Exception:  # an error that cannot travel: found again by the caller
+                return index, None
+            alike = type(back) is type(exc) and back.args == exc.args
+            return index, exc if alike and vars(back) == vars(exc) else None
     return None
 
 
 class _Batches:
     """The checks of the batches of :func:`validate_in_groups`: each batch is handed to
     :data:`_WORKERS` forked processes as soon as it is written (:meth:`submit`), and ``take``
-    receives the results in the order of the batches, as they come."""
+    receives the results in the order of the batches, as they come; with one worker, each
+    batch is checked at once, so ``take`` receives them in the order they are written (the
+    caller sorts the rows: the order does not change the report)."""
 
     def __init__(self, take: Callable[[int, Any], None]) -> None:
         self.take = take
@@ -758,7 +772,6 @@ class _Batches:
         work = (number, dict(batch), dict(shared))
         if _WORKERS < 2:
             self.take(number, _check_batch(work))
-            self.next = number + 1
             return
         if self.pool is None:  # forked now: the groups and their batches are known
             from emkg.forkpool import forked_pool
