@@ -817,15 +817,35 @@ def test_a_swap_the_client_gave_up_on_is_followed_to_its_end(
     assert proxy.count("POST", "MOVE") == 1
 
 
+#: starts ``python -m emkg ARGS`` with Ctrl-C at its default, as in a terminal's foreground job
+AS_FOREGROUND_JOB = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.executable, [sys.executable, '-m', 'emkg', *sys.argv[1:]])"
+)
+
+
 def _spawn_load(proxy, oxigraph, new, **output) -> subprocess.Popen:
-    """`emkg load` of the new release through the proxy, in a child process (to signal it)."""
+    """`emkg load` of the new release through the proxy, in a child process (to signal it).
+
+    A process inherits an ignored SIGINT, and a test run can ignore it: a shell script's
+    background job (`cmd &`, `nohup cmd &`) does, so that the terminal's Ctrl-C spares it,
+    and Python then leaves it ignored (so does emkg). A Ctrl-C sent to a load started from
+    such a run did nothing: its swap request ran into its 30 s timeout, and emkg rightly
+    reported a lost answer, not an interruption. The load is therefore started as a user's
+    foreground command is, with SIGINT at its default, whatever this process does with it;
+    and it is started while this process ignores SIGINT, so that every run tests that.
+    """
     load = ["load", "--endpoint", _via(proxy, oxigraph), "--dist", str(new.dist)]
-    return subprocess.Popen(
-        [sys.executable, "-m", "emkg", *load],
-        env={**os.environ, **oxigraph.env()},
-        text=True,
-        **output,
-    )
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-c", AS_FOREGROUND_JOB, *load],
+            env={**os.environ, **oxigraph.env()},
+            text=True,
+            **output,
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def test_a_swap_interrupted_by_ctrl_c_is_followed_to_its_end(

@@ -27,7 +27,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -311,15 +311,17 @@ class Compiler:
                 f"FILTER NOT EXISTS {{ {self.reach(x, path_node, f)} }}",
             )
         for n in sg.objects(shape, SH.maxCount):
+            # a join, not FILTER EXISTS: Oxigraph then starts from the rarer side, often the
+            # property's few triples rather than every focus node (58 maxCount queries: 0.78
+            # -> 0.30 s of CPU at 1,000 patients); the queries project distinct focus nodes
             count = int(n)  # type: ignore[call-overload]
             a, b = self.vars.new(), self.vars.new()
             if count == 0:
-                yield SH.MaxCountConstraintComponent, f"FILTER EXISTS {{ {x} {path} {a} }}"
+                yield SH.MaxCountConstraintComponent, f"{x} {path} {a} ."
             elif count == 1:
                 yield (
                     SH.MaxCountConstraintComponent,
-                    f"FILTER EXISTS {{ {x} {path} {a} . {x} {path} {b} . "
-                    f"FILTER (!sameTerm({a}, {b})) }}",
+                    f"{x} {path} {a} . {x} {path} {b} . FILTER (!sameTerm({a}, {b}))",
                 )
             else:
                 raise UnsupportedShapes("sh:maxCount above 1")
@@ -503,6 +505,8 @@ class Plan:
         self._sparql_targets: set[int] = set()
         #: the targets whose focus nodes are found once per run (:meth:`_place_targets`)
         self.materialized: list[int] = []
+        #: the queries that join on such a target's scratch graph
+        self.on_scratch: set[int] = set()
         seen: set[Node] = set()
         for shape in sorted(set(shapes.subjects()), key=str):
             if shape in seen:
@@ -525,6 +529,8 @@ class Plan:
         for i, q in enumerate(self.queries):
             text = q.text
             for n, (target, _prefixes) in enumerate(self.targets):
+                if n in self.materialized and _placeholder(n) in text:
+                    self.on_scratch.add(i)
                 found = (
                     f"GRAPH <{_TARGETS}{n}> {{ <{_TARGETS}{n}> <{_FOCUS}> ?this }}"
                     if n in self.materialized
@@ -631,6 +637,13 @@ class Plan:
         on it, instead of evaluating the target again per constraint. The scratch graphs are
         outside the queries' default graph and are removed before this returns.
 
+        The queries that join on no scratch graph run first, before any scratch graph is
+        written, over Oxigraph's union default graph: then that is the store's default
+        graph and named graphs taken together (a triple in several graphs counts once per
+        graph either way), and it is looked up in one index scan per pattern instead of one
+        per graph (about a fifth less CPU). The others then run over the list of the data's
+        graphs, which leaves the scratch graphs out.
+
         The constraint queries only read the store and Oxigraph evaluates a query without
         holding Python's interpreter lock, so they run in one thread per core (rows in the
         order of :attr:`queries` all the same): on 2 cores the wall time of the checks about
@@ -640,35 +653,43 @@ class Plan:
 
     def run_each(self, store: ox.Store) -> list[list[Row]]:
         """:meth:`run`'s rows, one list per query of :attr:`queries`."""
+        found: list[list[Row]] = [[] for _ in self.queries]
+        first = [i for i in range(len(self.queries)) if i not in self.on_scratch]
         data = [ox.DefaultGraph(), *store.named_graphs()]
         scratch: list[ox.NamedNode | ox.BlankNode] = []
-        try:
-            for n in self.materialized:
-                target, prefixes = self.targets[n]
-                graph = ox.NamedNode(f"{_TARGETS}{n}")
-                scratch.append(graph)
-                solutions = store.query(
-                    f"{_prologue(prefixes)}SELECT ?this WHERE {{ {target} }}", default_graph=data
-                )
-                assert isinstance(solutions, ox.QuerySolutions)
-                store.extend([ox.Quad(graph, _FOCUS_NODE, s[0], graph) for s in solutions])
-            with ThreadPoolExecutor(min(_THREADS, len(self.queries) or 1)) as pool:
-                return list(
-                    pool.map(lambda q: list(self._run(q, store, data, scratch)), self.queries)
-                )
-        finally:
-            for made in scratch:
-                store.remove_graph(made)
+        with ThreadPoolExecutor(min(_THREADS, len(self.queries) or 1)) as pool:
 
-    def _run(
-        self,
-        q: _Query,
-        store: ox.Store,
-        data: list[ox.DefaultGraph | ox.NamedNode | ox.BlankNode],
-        scratch: list[ox.NamedNode | ox.BlankNode],
-    ) -> Iterable[Row]:
-        solutions = store.query(q.text, default_graph=data, named_graphs=scratch)
-        assert isinstance(solutions, ox.QuerySolutions)
+            def run(indices: list[int], query: Callable[[str], object]) -> None:
+                def rows(i: int) -> list[Row]:
+                    solutions = query(self.queries[i].text)
+                    assert isinstance(solutions, ox.QuerySolutions)
+                    return list(self._rows(self.queries[i], solutions))
+
+                for i, rows_of_query in zip(indices, pool.map(rows, indices), strict=True):
+                    found[i] = rows_of_query
+
+            run(first, lambda text: store.query(text, use_default_graph_as_union=True))
+            try:
+                for n in self.materialized:
+                    target, prefixes = self.targets[n]
+                    graph = ox.NamedNode(f"{_TARGETS}{n}")
+                    scratch.append(graph)
+                    solutions = store.query(
+                        f"{_prologue(prefixes)}SELECT ?this WHERE {{ {target} }}",
+                        default_graph=data,
+                    )
+                    assert isinstance(solutions, ox.QuerySolutions)
+                    store.extend([ox.Quad(graph, _FOCUS_NODE, s[0], graph) for s in solutions])
+                run(
+                    sorted(self.on_scratch),
+                    lambda text: store.query(text, default_graph=data, named_graphs=scratch),
+                )
+            finally:
+                for made in scratch:
+                    store.remove_graph(made)
+        return found
+
+    def _rows(self, q: _Query, solutions: ox.QuerySolutions) -> Iterable[Row]:
         names = [v.value for v in solutions.variables]
         is_property = (q.shape, SH.path, None) in self.shapes
         seen: set[tuple[tuple[str, Node], ...]] = set()
