@@ -262,13 +262,30 @@ def test_a_lock_left_by_a_dead_load_refuses_the_next_until_broken(
 
 @pytest.mark.server
 def test_a_second_load_waits_for_the_lock_when_asked(
-    oxigraph_url: str, srv: SparqlServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    oxigraph_url: str,
+    srv: SparqlServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import threading
 
+    from emkg.commands import load as load_command
+
     holder = LoadLock(srv, "20200101T000000Z-live00", log=lambda _m: None)
     holder.acquire()
-    releaser = threading.Timer(2.5, holder.release)
+    # the holder lets go once the second load has said that it waits (a release after a
+    # fixed 2.5 s bet that the load reached the lock by then, which a loaded machine lost)
+    waiting = threading.Event()
+    said = load_command._err
+
+    def err(message: str) -> None:
+        said(message)
+        if "waiting for the load of" in message:
+            waiting.set()
+
+    monkeypatch.setattr(load_command, "_err", err)
+    releaser = threading.Thread(target=lambda: (waiting.wait(60), holder.release()))
     releaser.start()
     dist = _dist(tmp_path, make_release("E", ("ontology",)))
     endpoint = f"{oxigraph_url}/query"
