@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -10,6 +13,7 @@ from rdflib import Dataset, Graph
 
 import cqanswers
 from emkg import build, paths
+from releases import copy_release, made_once
 
 # Headless Chromium fixtures (browser_page, open_browser) for the browser tests.
 pytest_plugins = ("browser",)
@@ -39,6 +43,36 @@ def seeds_dir() -> Path:
     if found is None:
         pytest.skip("../shared/seeds is not present beside the checkout (set EMKG_SEEDS)")
     return found
+
+
+@pytest.fixture(scope="session")
+def curated_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The curated release as ``emkg build --out DIR`` writes it, built once per test run.
+
+    Built in a process of its own (hash seed 1, as a user's command) by whichever test worker
+    asks first, and shared by all workers: read-only. A test that changes a release, or writes
+    into its folder, takes ``curated_release_copy``; a test about building builds its own.
+    """
+
+    def make(folder: Path) -> None:
+        res = subprocess.run(
+            [sys.executable, "-m", "emkg", "build", "--out", str(folder / "dist")],
+            cwd=paths.project_root(),
+            env={**os.environ, "PYTHONHASHSEED": "1"},
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert res.returncode == 0, res.stderr[-2000:]
+
+    return made_once(tmp_path_factory, "curated-release", make) / "dist"
+
+
+@pytest.fixture
+def curated_release_copy(curated_release: Path, tmp_path: Path) -> Path:
+    """A copy of the curated release at ``tmp_path/dist``, for a test that changes it."""
+    return copy_release(curated_release, tmp_path / "dist")
 
 
 @pytest.fixture(scope="session")

@@ -60,8 +60,10 @@ def test_log_records_console_and_uncaught_errors(browser_page, tmp_path):
         "setTimeout(() => { throw new Error('boom-two'); }, 0);</script>",
         encoding="utf-8",
     )
-    browser_page.page.goto(page.as_uri())
-    browser_page.page.wait_for_timeout(200)
+    # the uncaught error comes from a timer, after the page has loaded: wait for it (a fixed
+    # 200 ms pause bet that a loaded machine delivers it in time)
+    with browser_page.page.expect_event("pageerror", timeout=30_000):
+        browser_page.page.goto(page.as_uri())
     joined = "\n".join(browser_page.log.errors)
     assert "boom-one" in joined
     assert "boom-two" in joined

@@ -20,10 +20,9 @@ EMKG = "https://w3id.org/emkg/ontology#"
 
 
 @pytest.fixture(scope="module")
-def release(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("release") / "dist"
-    assert main(["build", "--out", str(out)]) == 0
-    return out
+def release(curated_release: Path) -> Path:
+    """`emkg build --out DIR` of the curated sources (made once per test run)."""
+    return curated_release
 
 
 def test_release_files_present_and_parse(release: Path) -> None:

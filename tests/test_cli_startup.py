@@ -17,8 +17,6 @@ from typing import Any
 
 import pytest
 
-from emkg.build import build
-
 #: modules the store query path must not load (prefix match on the module name)
 HEAVY = (
     "pyshacl",
@@ -49,10 +47,8 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stder
 
 
 @pytest.fixture(scope="module")
-def release(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("startup") / "rel"
-    build(out)
-    return out
+def release(curated_release: Path) -> Path:
+    return curated_release
 
 
 def _loaded(*argv: str) -> set[str]:

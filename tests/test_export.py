@@ -53,12 +53,11 @@ def emkg(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The curated release, its phenopackets and its tables, made by the command line."""
+def exported(tmp_path_factory: pytest.TempPathFactory, curated_release: Path) -> dict[str, Path]:
+    """The run's curated release (``emkg build``), its phenopackets and its tables, made by the
+    command line."""
     tmp = tmp_path_factory.mktemp("export")
-    release = tmp / "dist"
-    res = emkg("build", "--out", str(release))
-    assert res.returncode == 0, res.stderr
+    release = curated_release
     res = emkg("export", "phenopackets", "--release", str(release), "--out", str(tmp / "pp"))
     assert res.returncode == 0, res.stderr
     assert "wrote 4 phenopackets" in res.stdout

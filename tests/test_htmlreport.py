@@ -120,9 +120,10 @@ def test_the_page_is_deterministic(curated_engine: OxigraphEngine) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def test_report_command_writes_the_page(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    release = tmp_path / "rel"
-    assert main(["build", "--out", str(release)]) == 0
+def test_report_command_writes_the_page(
+    curated_release_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    release = curated_release_copy
     capsys.readouterr()
     assert main(["report", "--release", str(release)]) == 0
     out = capsys.readouterr().out
@@ -137,7 +138,9 @@ def test_report_command_writes_the_page(tmp_path: Path, capsys: pytest.CaptureFi
     assert one.stat().st_size < page.stat().st_size
 
 
-def test_report_command_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_command_bad_input(
+    curated_release_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert (
         main(["report", "--release", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x.html")])
         == 2
@@ -146,8 +149,7 @@ def test_report_command_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "holds no release store" in err
     assert "Traceback" not in err
     assert not (tmp_path / "x.html").exists()
-    release = tmp_path / "rel"
-    assert main(["build", "--out", str(release)]) == 0
+    release = curated_release_copy
     capsys.readouterr()
     assert main(["report", "--release", str(release), "--patients", "no such case"]) == 2
     assert "no such case" in capsys.readouterr().err

@@ -29,6 +29,7 @@ from emkg.load import (
 )
 from emkg.loadlock import LOCK_GRAPH, LoadLock
 from emkg.release import stamp_inputs, store_path, write_store
+from releases import copy_release
 
 ROOT = Path(__file__).resolve().parents[1]
 STORES = ROOT / "scripts" / "stores.sh"
@@ -79,11 +80,11 @@ def test_triples_outside_named_graphs_are_refused() -> None:
         graphs_from_nquads(b"<urn:a> <urn:b> .\n")
 
 
-def test_a_named_release_must_exist(tmp_path: Path) -> None:
+def test_a_named_release_must_exist(tmp_path: Path, curated_release: Path) -> None:
     with pytest.raises(InputError, match="holds no release store") as info:
         release_graphs(tmp_path / "dist", log=pytest.fail)
     assert f"emkg build --out {tmp_path / 'dist'}" in str(info.value)
-    build.build(tmp_path / "dist")
+    copy_release(curated_release, tmp_path / "dist")  # as `emkg build --out` makes it
     graphs = release_graphs(tmp_path / "dist", log=pytest.fail)
     report_counts = build.graph_counts(_store(tmp_path / "dist" / "emkg.nq"))
     assert {g.iri: g.triples for g in graphs} == report_counts
@@ -261,13 +262,30 @@ def test_a_lock_left_by_a_dead_load_refuses_the_next_until_broken(
 
 @pytest.mark.server
 def test_a_second_load_waits_for_the_lock_when_asked(
-    oxigraph_url: str, srv: SparqlServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    oxigraph_url: str,
+    srv: SparqlServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import threading
 
+    from emkg.commands import load as load_command
+
     holder = LoadLock(srv, "20200101T000000Z-live00", log=lambda _m: None)
     holder.acquire()
-    releaser = threading.Timer(2.5, holder.release)
+    # the holder lets go once the second load has said that it waits (a release after a
+    # fixed 2.5 s bet that the load reached the lock by then, which a loaded machine lost)
+    waiting = threading.Event()
+    said = load_command._err
+
+    def err(message: str) -> None:
+        said(message)
+        if "waiting for the load of" in message:
+            waiting.set()
+
+    monkeypatch.setattr(load_command, "_err", err)
+    releaser = threading.Thread(target=lambda: (waiting.wait(60), holder.release()))
     releaser.start()
     dist = _dist(tmp_path, make_release("E", ("ontology",)))
     endpoint = f"{oxigraph_url}/query"

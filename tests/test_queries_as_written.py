@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from emkg import build, paths
+from emkg import paths
 from emkg.catalogue import QueryEntry, load_catalogue
 from emkg.engines import OxigraphEngine
 from emkg.results import ResultTable, table_from_sparql_json
@@ -45,10 +45,8 @@ def _post(url: str, data: bytes, content_type: str, accept: str | None = None) -
 
 
 @pytest.fixture(scope="module")
-def release(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("release") / "dist"
-    build.build(out)
-    return out
+def release(curated_release: Path) -> Path:
+    return curated_release
 
 
 @pytest.fixture(scope="module")

@@ -193,6 +193,22 @@ def _plan_steps(node: Mapping[str, Any]) -> Iterator[tuple[str, int]]:
         yield from _plan_steps(child)
 
 
+def _explained(binary: str, location: Path, text: str, tmp_path: Path) -> list[tuple[str, int]]:
+    """Each step of Oxigraph's plan for ``text`` with its rows; the answer in rows.tsv."""
+    query = tmp_path / "query.rq"
+    query.write_text(text)
+    plan = tmp_path / "plan.json"
+    command = [binary, "query", "--location", str(location), "--union-default-graph"]
+    command += ["--query-file", str(query), "--results-file", str(tmp_path / "rows.tsv")]
+    subprocess.run(
+        [*command, "--explain-file", str(plan), "--stats"],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return list(_plan_steps(json.loads(plan.read_text())["plan"]))
+
+
 @pytest.mark.parametrize("stem", ONE_PATIENT)
 def test_one_patients_plan_reads_only_that_patients_rows(
     stem: str,
@@ -204,19 +220,9 @@ def test_one_patients_plan_reads_only_that_patients_rows(
     entry = _entry(stem)
     bindings = {"patient": _first_patient(engines["large"])}
     # bound as emkg binds a given value: a one-row VALUES block first in the WHERE group
-    query = tmp_path / "query.rq"
-    query.write_text(with_values_first(entry.text_for(bindings), values_clause(bindings)))
-    plan = tmp_path / "plan.json"
-    command = [binary, "query", "--location", str(location), "--union-default-graph"]
-    command += ["--query-file", str(query), "--results-file", str(tmp_path / "rows.tsv")]
-    subprocess.run(
-        [*command, "--explain-file", str(plan), "--stats"],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+    text = with_values_first(entry.text_for(bindings), values_clause(bindings))
+    steps = _explained(binary, location, text, tmp_path)
     patients = SMALL * SCALE
-    steps = list(_plan_steps(json.loads(plan.read_text())["plan"]))
     wide = [f"{rows:,} rows: {name[:120]}" for name, rows in steps if rows >= patients]
     assert not wide, (
         f"{stem} for one patient among {patients} synthetic patients reads the whole store in "
@@ -224,3 +230,46 @@ def test_one_patients_plan_reads_only_that_patients_rows(
     )
     answer = (tmp_path / "rows.tsv").read_text().splitlines()
     assert len(answer) > 1, f"{stem} has no rows for {bindings['patient']}"
+
+
+#: whole-cohort questions whose evidence pattern (``?annotation oa:hasBody ?event``) was read
+#: for every annotation of the store and joined by hash (a BIND before it ended the basic graph
+#: pattern, or the plan started from every therapy line): now looked up per answer row
+EVIDENCE_PER_ROW = ["cq08", "cq10"]
+
+
+@pytest.mark.parametrize("stem", EVIDENCE_PER_ROW)
+def test_a_questions_evidence_is_looked_up_per_row(
+    stem: str, store_on_disk: tuple[str, Path], tmp_path: Path
+) -> None:
+    binary, location = store_on_disk
+    steps = _explained(binary, location, _entry(stem).text, tmp_path)
+    answer_rows = len((tmp_path / "rows.tsv").read_text().splitlines()) - 1
+    assert answer_rows > 0, f"{stem} has no rows"
+    evidence = [rows for name, rows in steps if "oa#hasBody" in name]
+    assert evidence, f"{stem}: no evidence step in the plan"
+    # one or two annotations per row (a row per agent or site shares its event's annotation)
+    assert max(evidence) <= 2 * answer_rows, (
+        f"{stem}: the evidence pattern gave {max(evidence):,} rows for {answer_rows:,} answer "
+        "rows: it is read for the whole store, not per row"
+    )
+
+
+def test_cq06_finds_each_infusions_responses_from_the_infusion(
+    store_on_disk: tuple[str, Path], tmp_path: Path
+) -> None:
+    # the responses and EM findings of each infusion are a UNION looked up per infusion; the
+    # text before it computed them for every therapy line of the store in a subquery (3,376
+    # rows at 800 patients for 185 answer rows) and joined them by hash
+    binary, location = store_on_disk
+    bindings = {"therapy": URIRef("https://w3id.org/emkg/ontology#Tisagenlecleucel")}
+    text = with_values_first(_entry("cq06").text_for(bindings), values_clause(bindings))
+    steps = _explained(binary, location, text, tmp_path)
+    answer_rows = len((tmp_path / "rows.tsv").read_text().splitlines()) - 1
+    assert answer_rows > 0, "cq06 has no rows for tisagenlecleucel"
+    unions = [rows for name, rows in steps if name == "Union"]
+    assert unions, "cq06's plan has no UNION step"
+    assert max(unions) <= 2 * answer_rows, (
+        f"cq06 for tisagenlecleucel: its UNION produced {max(unions):,} rows for "
+        f"{answer_rows:,} answer rows: it reads the responses of the whole store"
+    )

@@ -27,22 +27,47 @@ from emkg.load import release_graphs
 from emkg.rdfcompare import isomorphic_files
 from emkg.runner import run_query
 from emkg.synthetic import write_cohort
+from releases import copy_release, made_once
 
 ANNOTATION = "SELECT ?s WHERE { ?s a <http://www.w3.org/ns/oa#Annotation> }"
 PATIENT = "SELECT ?p WHERE { ?p a <https://w3id.org/emkg/ontology#Patient> }"
 CURATED = Path(__file__).resolve().parents[1] / "kg"
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the project (EMKG_HOME) whose kg/ holds one curated file, li2025.ttl."""
+def _one_file_project(copy: Path) -> Path:
+    """A copy of the project at ``copy`` whose kg/ holds one curated file, li2025.ttl."""
     root = paths.project_root()
-    copy = tmp_path / "project"
     shutil.copytree(root / "ontology", copy / "ontology")
     shutil.copytree(root / "queries", copy / "queries")
     (copy / "kg").mkdir()
     shutil.copy(root / "kg" / "li2025.ttl", copy / "kg" / "li2025.ttl")
+    return copy
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the project (EMKG_HOME) whose kg/ holds one curated file, li2025.ttl."""
+    copy = _one_file_project(tmp_path / "project")
     monkeypatch.setenv("EMKG_HOME", str(copy))
+    return copy
+
+
+@pytest.fixture
+def built_project(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """``project`` with its release ``dist/`` already built (a copy of one built per run)."""
+
+    def make(folder: Path) -> None:
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("EMKG_HOME", str(_one_file_project(folder)))
+            build.build()
+
+    copy = copy_release(made_once(tmp_path_factory, "li2025-project", make), tmp_path / "project")
+    monkeypatch.setenv("EMKG_HOME", str(copy))
+    manifest = release.read_manifest()
+    assert manifest is not None
+    assert release.stale_reasons(manifest) == [], "a copied release stays current"
     return copy
 
 
@@ -80,8 +105,8 @@ def test_a_missing_release_is_built_first_and_said(
     assert capsys.readouterr().err == ""  # current: opened as it is, nothing said
 
 
-def test_a_stale_release_is_rebuilt_first_and_said(project: Path) -> None:
-    build.build()
+def test_a_stale_release_is_rebuilt_first_and_said(built_project: Path) -> None:
+    project = built_project
     logged: list[str] = []
     engine = open_oxigraph(log=logged.append)
     assert engine.origin == str(project / "dist" / "store")
@@ -140,8 +165,8 @@ def test_query_and_load_take_release(project: Path, tmp_path: Path, capsys) -> N
     assert {g.iri: g.triples for g in graphs} == release.read_manifest(elsewhere).graphs  # type: ignore[union-attr]
 
 
-def test_a_failed_build_keeps_the_old_release_and_its_store(project: Path) -> None:
-    build.build()
+def test_a_failed_build_keeps_the_old_release_and_its_store(built_project: Path) -> None:
+    project = built_project
     store_before = sorted(p.name for p in release.store_path().iterdir())
     manifest = (release.store_path() / release.MANIFEST).read_text(encoding="utf-8")
     (project / "kg" / "bad.ttl").write_text("@prefix ex: <urn:x#> .\nex:a ex:b .\n")
@@ -218,11 +243,10 @@ def test_data_files_of_every_syntax_become_one_graph_each(tmp_path: Path) -> Non
     assert "answering from the release as built" in logged[0]
 
 
-@pytest.mark.usefixtures("project")
+@pytest.mark.usefixtures("built_project")
 def test_bad_data_gets_file_and_line_and_the_release_is_kept(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["build"]) == 0
     before = release.read_manifest()
     bad = tmp_path / "cases.ttl"
     bad.write_text('@prefix ex: <urn:x#> .\nex:a ex:b "ok" .\nex:a ex:b "unclosed .\n')
@@ -251,17 +275,16 @@ def test_bad_data_gets_file_and_line_and_the_release_is_kept(
     assert release.read_manifest() == before
 
 
-@pytest.mark.usefixtures("project")
+@pytest.mark.usefixtures("built_project")
 def test_rdflib_reads_the_same_release() -> None:
-    build.build()
     ox_engine = open_oxigraph()
     rdf_engine = open_rdflib()
     assert rdf_engine.origin == ox_engine.origin
     assert len(rdf_engine.select(ANNOTATION)) == len(ox_engine.select(ANNOTATION))
 
 
-def test_an_unreadable_manifest_means_building_again(project: Path) -> None:
-    build.build()
+def test_an_unreadable_manifest_means_building_again(built_project: Path) -> None:
+    project = built_project
     manifest = release.store_path() / release.MANIFEST
     manifest.write_text('{"format": 1, "sources": ["kg/li2025.ttl"]}', encoding="utf-8")
     logged: list[str] = []

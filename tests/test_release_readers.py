@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from emkg import build
 from emkg.cli import main
 from test_serve import _start, _stop
 
@@ -23,10 +22,8 @@ DEAD_PID = 4_194_304 + 17  # above Linux's largest pid: never a running process
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("built") / "dist"
-    build.build(out)
-    return out
+def built(curated_release: Path) -> Path:
+    return curated_release  # only copied from
 
 
 def _contents(folder: Path) -> dict[Path, bytes]:

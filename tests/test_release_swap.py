@@ -20,24 +20,23 @@ from pathlib import Path
 
 import pytest
 
-from emkg import build, paths, swap
+from emkg import paths, swap
 from emkg.cli import main
 
 DEAD_PID = 4_194_304 + 17  # above Linux's largest pid: never a running process
 
 
-def _release(tmp_path: Path, name: str = "dist") -> Path:
-    out = tmp_path / name
-    build.build(out)
-    return out
+@pytest.fixture
+def out(curated_release_copy: Path) -> Path:
+    """A complete release at ``tmp_path/dist`` (a copy of the run's curated release)."""
+    return curated_release_copy
 
 
 def _names(folder: Path) -> set[str]:
     return {p.name for p in folder.iterdir()}
 
 
-def test_recover_finishes_a_swap_cut_between_the_renames(tmp_path: Path) -> None:
-    out = _release(tmp_path)
+def test_recover_finishes_a_swap_cut_between_the_renames(out: Path, tmp_path: Path) -> None:
     expected = _names(out)
     # the state `kill -9` leaves between "dist -> .dist.old-X" and ".dist.ready-X -> dist"
     old = tmp_path / f".dist.old-{DEAD_PID}-ab12"
@@ -53,8 +52,9 @@ def test_recover_finishes_a_swap_cut_between_the_renames(tmp_path: Path) -> None
     assert any("finished it with the complete new release" in m for m in done)
 
 
-def test_recover_puts_the_old_release_back_when_no_new_one_is_complete(tmp_path: Path) -> None:
-    out = _release(tmp_path)
+def test_recover_puts_the_old_release_back_when_no_new_one_is_complete(
+    out: Path, tmp_path: Path
+) -> None:
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     out.rename(tmp_path / f".dist.old-{DEAD_PID}-cd34")
     (tmp_path / f".dist.new-{DEAD_PID}-ef56").mkdir()  # a build that never completed
@@ -66,9 +66,8 @@ def test_recover_puts_the_old_release_back_when_no_new_one_is_complete(tmp_path:
 
 
 def test_the_next_command_reports_the_recovery(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    out: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    out = _release(tmp_path)
     out.rename(tmp_path / f".dist.old-{DEAD_PID}-0a0b")
     capsys.readouterr()
     assert main(["build", "--out", str(out)]) == 0
@@ -78,9 +77,8 @@ def test_the_next_command_reports_the_recovery(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
 
 
-def test_killed_builds_leave_the_release_all_old_or_all_new(tmp_path: Path) -> None:
+def test_killed_builds_leave_the_release_all_old_or_all_new(out: Path, tmp_path: Path) -> None:
     """SIGKILL `emkg build` at random moments; after recovery dist/ is whole, old or new."""
-    out = _release(tmp_path)
     marker = out / "OLD-RELEASE"  # a build never carries it over: it tells old from new
     marker.write_text("old")
     complete = _names(out)

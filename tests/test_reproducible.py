@@ -49,12 +49,13 @@ def _build(out: Path, seed: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def two_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    first = tmp_path_factory.mktemp("first") / "dist"
+def two_builds(
+    tmp_path_factory: pytest.TempPathFactory, curated_release: Path
+) -> tuple[Path, Path]:
+    """The run's curated release (built in its own process, hash seed 1) and one more build."""
     second = tmp_path_factory.mktemp("second") / "dist"
-    _build(first, "1")
     _build(second, "2")
-    return first, second
+    return curated_release, second
 
 
 def test_two_builds_in_a_row_give_byte_identical_files(two_builds: tuple[Path, Path]) -> None:

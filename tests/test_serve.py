@@ -36,6 +36,7 @@ from emkg.errors import RemoteError, UsageError
 from emkg.serve import banner, choose_port, is_loopback, start_server
 from emkg.serving.backends import BackendPool
 from emkg.serving.guard import refusal
+from releases import copy_release
 
 ROOT = Path(__file__).resolve().parents[1]
 GRAPH = "https://w3id.org/emkg/graph/ontology"
@@ -639,19 +640,10 @@ _ROWS_JS = """rows => rows.map(tr => Object.fromEntries([...tr.querySelectorAll(
 
 
 @pytest.fixture(scope="module")
-def curated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """emkg serve on the curated release, built for this module."""
+def curated(tmp_path_factory: pytest.TempPathFactory, curated_release: Path) -> Iterator[Served]:
+    """emkg serve on (a copy of) the run's curated release."""
     tmp = tmp_path_factory.mktemp("curated")
-    dist = tmp / "dist"
-    res = subprocess.run(
-        [sys.executable, "-m", "emkg", "build", "--out", str(dist)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert res.returncode == 0, res.stderr
+    dist = copy_release(curated_release, tmp / "dist")
     s = _start(tmp, dist=dist)
     try:
         yield s

@@ -1,0 +1,51 @@
+"""Releases made once per test run and shared by its test workers; copies for the tests that
+change one.
+
+Building the curated release costs seconds of CPU; a test that is not about the build reads
+the one release of the run (the ``curated_release`` fixture, tests/conftest.py), and a test that
+changes a release, or writes beside its files, works on a copy (``copy_release``), which costs
+a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+
+def run_folder(factory: pytest.TempPathFactory) -> Path:
+    """A folder of this test run that all its pytest-xdist workers share, and no other run."""
+    base = factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def made_once(factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """``run_folder/name``, made by ``make(folder)`` once per test run, under a file lock.
+
+    The first worker to ask makes it; the others wait for the lock and find it made. A ``make``
+    that fails leaves no mark, so the next worker to ask tries again (and fails the same way).
+    """
+    run = run_folder(factory)
+    folder, done = run / name, run / f"{name}.made"
+    with (run / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.is_file():
+            shutil.rmtree(folder, ignore_errors=True)
+            make(folder)
+            done.touch()
+    return folder
+
+
+def copy_release(release: Path, to: Path) -> Path:
+    """A copy of ``release`` (its files and store) at ``to``; returns ``to``.
+
+    The copy keeps the files' modification times (``shutil.copy2``), so a copied project and
+    its release stay as current as the originals under emkg's staleness rule.
+    """
+    shutil.copytree(release, to)
+    return to
