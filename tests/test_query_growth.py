@@ -253,3 +253,23 @@ def test_a_questions_evidence_is_looked_up_per_row(
         f"{stem}: the evidence pattern gave {max(evidence):,} rows for {answer_rows:,} answer "
         "rows: it is read for the whole store, not per row"
     )
+
+
+def test_cq06_finds_each_infusions_responses_from_the_infusion(
+    store_on_disk: tuple[str, Path], tmp_path: Path
+) -> None:
+    # the responses and EM findings of each infusion are a UNION looked up per infusion; the
+    # text before it computed them for every therapy line of the store in a subquery (3,376
+    # rows at 800 patients for 185 answer rows) and joined them by hash
+    binary, location = store_on_disk
+    bindings = {"therapy": URIRef("https://w3id.org/emkg/ontology#Tisagenlecleucel")}
+    text = with_values_first(_entry("cq06").text_for(bindings), values_clause(bindings))
+    steps = _explained(binary, location, text, tmp_path)
+    answer_rows = len((tmp_path / "rows.tsv").read_text().splitlines()) - 1
+    assert answer_rows > 0, "cq06 has no rows for tisagenlecleucel"
+    unions = [rows for name, rows in steps if name == "Union"]
+    assert unions, "cq06's plan has no UNION step"
+    assert max(unions) <= 2 * answer_rows, (
+        f"cq06 for tisagenlecleucel: its UNION produced {max(unions):,} rows for "
+        f"{answer_rows:,} answer rows: it reads the responses of the whole store"
+    )

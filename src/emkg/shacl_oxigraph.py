@@ -430,7 +430,11 @@ class Compiler:
         if not parts:
             return None
         union = " UNION ".join(f"{{ {p} }}" for p in parts)
-        return f"{{ SELECT DISTINCT ?this WHERE {{ {union} }} }}", prefixes
+        return f"{{ {_DISTINCT_FOCUS} {{ {union} }} }}", prefixes
+
+
+#: how a target's subquery starts (:meth:`Compiler.targets`)
+_DISTINCT_FOCUS = "SELECT DISTINCT ?this WHERE"
 
 
 def _placeholder(n: int) -> str:
@@ -519,7 +523,13 @@ class Plan:
         class, subjects-of, objects-of or node target (Oxigraph joins these best as they
         stand: writing their focus nodes out first made the queries slower); else (a
         SPARQL target shared by several constraints, e.g. the literal scan of
-        emkgsh:CuratedLiterals with six) as a join on its focus nodes, found once per run."""
+        emkgsh:CuratedLiterals with six) as a join on its focus nodes, found once per run.
+
+        Inline in a compiled core constraint (``SELECT DISTINCT`` rows, no aggregate), a
+        target's subquery does not make its focus nodes distinct: the query's rows are made
+        distinct anyway, and the target's hash table of focus nodes cost about an eighth of
+        those queries' CPU. A SPARQL constraint's own SELECT keeps them distinct (it may
+        count them)."""
         uses = [
             sum(_placeholder(n) in q.text for q in self.queries) for n in range(len(self.targets))
         ]
@@ -531,11 +541,12 @@ class Plan:
             for n, (target, _prefixes) in enumerate(self.targets):
                 if n in self.materialized and _placeholder(n) in text:
                     self.on_scratch.add(i)
-                found = (
-                    f"GRAPH <{_TARGETS}{n}> {{ <{_TARGETS}{n}> <{_FOCUS}> ?this }}"
-                    if n in self.materialized
-                    else target
-                )
+                if n in self.materialized:
+                    found = f"GRAPH <{_TARGETS}{n}> {{ <{_TARGETS}{n}> <{_FOCUS}> ?this }}"
+                elif q.value == "sparql":
+                    found = target
+                else:
+                    found = target.replace(_DISTINCT_FOCUS, "SELECT ?this WHERE", 1)
                 text = text.replace(_placeholder(n), found)
             self.queries[i] = _Query(q.shape, q.component, q.constraint, text, q.path, q.value)
 

@@ -295,6 +295,8 @@ class StoreFacts:
 
 
 _SUBJECT = re.compile(r"^\s*([^\s;,]+)")
+#: the ASCII characters that end :data:`_SUBJECT`'s token (what str.isspace calls blank, ";", ",")
+_STOP = re.compile(rb"[\s\x1c-\x1f;,]")
 _ID = re.compile(r'"@id"\s*:\s*("[^"]*"|<[^>]*>|[^\s,}]+)')
 _ANY = re.compile(r'<[^>\s]*>|"[^"\n]*"|(?<![\w:/#-])[A-Za-z_][\w.-]*:[\w.-]*')
 
@@ -381,19 +383,34 @@ def lines_in_batch(
             numbers.frombytes(handle.read())
         subject: dict[Node, int] = {}
         wanted = len(set(iris.values()))
-        for number, line in _lines(files[index], newline="\n"):  # lines as the batch split them
-            _note_subject(line, number, iris, subject)
-            if len(subject) == wanted:
-                break
+        plain = {token.encode(): node for token, node in iris.items() if token.isascii()}
+        try:
+            handle = files[index].open("rb")
+        except OSError:
+            continue
+        with handle:
+            for number, line in enumerate(handle, 1):  # split on line feeds, as the batch was
+                # a line that starts with an ASCII IRI (no blank, ";" or "," in it) names
+                # that IRI as _note_subject would, without decoding the line
+                head = line[: line.find(b">") + 1]
+                if head[:1] == b"<" and head.isascii() and _STOP.search(head) is None:
+                    known = plain.get(head)
+                    if known is not None and known not in subject:
+                        subject[known] = number
+                        if len(subject) == wanted:
+                            break
+                    continue
+                _note_subject(line.decode("utf-8", "replace"), number, iris, subject)
+                if len(subject) == wanted:
+                    break
         found.update((node, numbers[number - 1]) for node, number in subject.items())
     return found
 
 
-def _lines(path: Path, newline: str | None = None) -> Iterable[tuple[int, str]]:
-    """The numbered lines of ``path``; ``newline`` as :func:`open` takes it (``"\\n"``:
-    split on line feeds only, as :mod:`emkg.grouping` reads and numbers lines)."""
+def _lines(path: Path) -> Iterable[tuple[int, str]]:
+    """The numbered lines of ``path``."""
     try:
-        handle = path.open(encoding="utf-8", errors="replace", newline=newline)
+        handle = path.open(encoding="utf-8", errors="replace")
     except OSError:
         return
     with handle:
