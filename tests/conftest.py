@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from rdflib import Dataset, Graph
 
 import cqanswers
 from emkg import build, paths
-from releases import copy_release, made_once
+from releases import copy_release, made_once, release_files_as_found
 
 # Headless Chromium fixtures (browser_page, open_browser) for the browser tests.
 pytest_plugins = ("browser",)
@@ -46,12 +47,13 @@ def seeds_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def curated_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def curated_release(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The curated release as ``emkg build --out DIR`` writes it, built once per test run.
 
     Built in a process of its own (hash seed 1, as a user's command) by whichever test worker
-    asks first, and shared by all workers: read-only. A test that changes a release, or writes
-    into its folder, takes ``curated_release_copy``; a test about building builds its own.
+    asks first, and shared by all workers: read-only (checked when the worker's session ends:
+    its files must be as built, none added). A test that changes a release, or writes into its
+    folder, takes ``curated_release_copy``; a test about building builds its own.
     """
 
     def make(folder: Path) -> None:
@@ -66,7 +68,10 @@ def curated_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
         )
         assert res.returncode == 0, res.stderr[-2000:]
 
-    return made_once(tmp_path_factory, "curated-release", make) / "dist"
+    release = made_once(tmp_path_factory, "curated-release", make) / "dist"
+    built = release_files_as_found(release)
+    yield release
+    assert release_files_as_found(release) == built, "a test wrote into the shared release"
 
 
 @pytest.fixture

@@ -49,3 +49,10 @@ def copy_release(release: Path, to: Path) -> Path:
     """
     shutil.copytree(release, to)
     return to
+
+
+def release_files_as_found(release: Path) -> dict[str, tuple[int, int]]:
+    """Each file of the release folder (its store apart): name -> (size, modification time)."""
+    return {
+        p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in release.iterdir() if p.is_file()
+    }

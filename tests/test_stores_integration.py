@@ -39,7 +39,7 @@ from emkg.httpclient import HttpClient, RetryPolicy
 from emkg.load import GRAPH_BASE, STAGING_BASE, load, release_graphs
 from emkg.loadlock import LOCK_GRAPH
 from emkg.params import Resolver
-from emkg.release import stamp_inputs, store_path, write_store
+from emkg.release import read_manifest, stamp_inputs, store_path, write_store
 from emkg.results import ResultTable
 from emkg.runner import run_bound
 
@@ -152,12 +152,12 @@ def _contents(nq: Path) -> dict[str, frozenset[str]]:
 
 
 @pytest.fixture(scope="module")
-def release_a(tmp_path_factory: pytest.TempPathFactory) -> Release:
-    """The release built from this checkout, into a private folder."""
-    dist = tmp_path_factory.mktemp("release-a") / "dist"
-    report = build.build(dist)
-    rel = Release(dist, dict(report.graphs))
-    rel.content = _contents(dist / "emkg.nq")
+def release_a(curated_release: Path) -> Release:
+    """The release built from this checkout (the run's curated release, read-only)."""
+    manifest = read_manifest(curated_release)
+    assert manifest is not None
+    rel = Release(curated_release, dict(manifest.graphs))  # the graphs the build counted
+    rel.content = _contents(curated_release / "emkg.nq")
     assert {g: len(c) for g, c in rel.content.items()} == rel.counts
     return rel
 
