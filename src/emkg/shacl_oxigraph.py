@@ -655,8 +655,10 @@ class Plan:
         written, over Oxigraph's union default graph: then that is the store's default
         graph and named graphs taken together (a triple in several graphs counts once per
         graph either way), and it is looked up in one index scan per pattern instead of one
-        per graph (about a fifth less CPU). The others then run over the list of the data's
-        graphs, which leaves the scratch graphs out.
+        per graph (about a fifth less CPU); a ``GRAPH`` pattern of a SPARQL constraint sees no
+        named graph there, as it sees none of the data's graphs in the later queries. The
+        others then run over the list of the data's graphs, which leaves the scratch graphs
+        out of the default graph.
 
         The constraint queries only read the store and Oxigraph evaluates a query without
         holding Python's interpreter lock, so they run in one thread per core (rows in the
@@ -682,7 +684,10 @@ class Plan:
                 for i, rows_of_query in zip(indices, pool.map(rows, indices), strict=True):
                     found[i] = rows_of_query
 
-            run(first, lambda text: store.query(text, use_default_graph_as_union=True))
+            run(
+                first,
+                lambda text: store.query(text, use_default_graph_as_union=True, named_graphs=[]),
+            )
             try:
                 for n in self.materialized:
                     target, prefixes = self.targets[n]
