@@ -411,7 +411,16 @@ class Compiler:
     # -- targets --------------------------------------------------------------------
 
     def targets(self, shape: Node) -> tuple[str, dict[str, str]] | None:
-        """A group pattern binding ?this to every focus node, and the prefixes it needs."""
+        """A group pattern binding ?this to every focus node once, and the prefixes it needs."""
+        found = self.target_pattern(shape)
+        if found is None:
+            return None
+        union, prefixes = found
+        return _focus_subquery(union, distinct=True), prefixes
+
+    def target_pattern(self, shape: Node) -> tuple[str, dict[str, str]] | None:
+        """A pattern binding ?this to every focus node (a node may come more than once, e.g.
+        typed by two subclasses), and the prefixes it needs."""
         sg = self.sg
         parts: list[str] = []
         prefixes: dict[str, str] = {}
@@ -432,12 +441,12 @@ class Compiler:
             parts.append(f"{{ {select} }}")
         if not parts:
             return None
-        union = " UNION ".join(f"{{ {p} }}" for p in parts)
-        return f"{{ {_DISTINCT_FOCUS} {{ {union} }} }}", prefixes
+        return " UNION ".join(f"{{ {p} }}" for p in parts), prefixes
 
 
-#: how a target's subquery starts (:meth:`Compiler.targets`)
-_DISTINCT_FOCUS = "SELECT DISTINCT ?this WHERE"
+def _focus_subquery(pattern: str, *, distinct: bool) -> str:
+    """A group binding ?this to the focus nodes of a target's ``pattern``."""
+    return f"{{ SELECT {'DISTINCT ' if distinct else ''}?this WHERE {{ {pattern} }} }}"
 
 
 def _placeholder(n: int) -> str:
@@ -546,16 +555,14 @@ class Plan:
                     self.on_scratch.add(i)
                 if n in self.materialized:
                     found = f"GRAPH <{_TARGETS}{n}> {{ <{_TARGETS}{n}> <{_FOCUS}> ?this }}"
-                elif q.value == "sparql":
-                    found = target
-                else:
-                    found = target.replace(_DISTINCT_FOCUS, "SELECT ?this WHERE", 1)
+                else:  # a SPARQL constraint's own SELECT may count its focus nodes
+                    found = _focus_subquery(target, distinct=q.value == "sparql")
                 text = text.replace(_placeholder(n), found)
             self.queries[i] = _Query(q.shape, q.component, q.constraint, text, q.path, q.value)
 
     def _top(self, shape: Node, seen: set[Node]) -> None:
         c = self.compiler
-        found = c.targets(shape)
+        found = c.target_pattern(shape)
         if found is None:
             return
         seen.add(shape)
@@ -694,7 +701,7 @@ class Plan:
                     graph = ox.NamedNode(f"{_TARGETS}{n}")
                     scratch.append(graph)
                     solutions = store.query(
-                        f"{_prologue(prefixes)}SELECT ?this WHERE {{ {target} }}",
+                        f"{_prologue(prefixes)}SELECT DISTINCT ?this WHERE {{ {target} }}",
                         default_graph=data,
                     )
                     assert isinstance(solutions, ox.QuerySolutions)

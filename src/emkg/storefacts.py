@@ -295,8 +295,6 @@ class StoreFacts:
 
 
 _SUBJECT = re.compile(r"^\s*([^\s;,]+)")
-#: the ASCII characters that end :data:`_SUBJECT`'s token (what str.isspace calls blank, ";", ",")
-_STOP = re.compile(rb"[\s\x1c-\x1f;,]")
 _ID = re.compile(r'"@id"\s*:\s*("[^"]*"|<[^>]*>|[^\s,}]+)')
 _ANY = re.compile(r'<[^>\s]*>|"[^"\n]*"|(?<![\w:/#-])[A-Za-z_][\w.-]*:[\w.-]*')
 
@@ -393,7 +391,8 @@ def lines_in_batch(
                 # a line that starts with an ASCII IRI (no blank, ";" or "," in it) names
                 # that IRI as _note_subject would, without decoding the line
                 head = line[: line.find(b">") + 1]
-                if head[:1] == b"<" and head.isascii() and _STOP.search(head) is None:
+                whole = _SUBJECT.match(head.decode("ascii")) if head.isascii() else None
+                if head[:1] == b"<" and whole is not None and whole.group(1) == whole.string:
                     known = plain.get(head)
                     if known is not None and known not in subject:
                         subject[known] = number
