@@ -47,7 +47,9 @@ def seeds_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def curated_release(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def curated_release(
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+) -> Iterator[Path]:
     """The curated release as ``emkg build --out DIR`` writes it, built once per test run.
 
     Built in a process of its own (hash seed 1, as a user's command) by whichever test worker
@@ -68,7 +70,7 @@ def curated_release(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         )
         assert res.returncode == 0, res.stderr[-2000:]
 
-    release = made_once(tmp_path_factory, "curated-release", make) / "dist"
+    release = made_once(tmp_path_factory, pytestconfig, "curated-release", make) / "dist"
     built = release_files_as_found(release)
     yield release
     assert release_files_as_found(release) == built, "a test wrote into the shared release"

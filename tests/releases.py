@@ -10,7 +10,6 @@ a few milliseconds.
 from __future__ import annotations
 
 import fcntl
-import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -18,19 +17,28 @@ from pathlib import Path
 import pytest
 
 
-def run_folder(factory: pytest.TempPathFactory) -> Path:
-    """A folder of this test run that all its pytest-xdist workers share, and no other run."""
+def run_folder(factory: pytest.TempPathFactory, config: pytest.Config) -> Path:
+    """A folder of this test run that all its pytest-xdist workers share, and no other run.
+
+    A worker is known by its configuration (``workerinput``, set by pytest-xdist), not by the
+    environment, which a pytest started from a test inherits: that run's folder is its own.
+    """
     base = factory.getbasetemp()
-    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    return base.parent if hasattr(config, "workerinput") else base
 
 
-def made_once(factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+def made_once(
+    factory: pytest.TempPathFactory,
+    config: pytest.Config,
+    name: str,
+    make: Callable[[Path], None],
+) -> Path:
     """``run_folder/name``, made by ``make(folder)`` once per test run, under a file lock.
 
     The first worker to ask makes it; the others wait for the lock and find it made. A ``make``
     that fails leaves no mark, so the next worker to ask tries again (and fails the same way).
     """
-    run = run_folder(factory)
+    run = run_folder(factory, config)
     folder, done = run / name, run / f"{name}.made"
     with (run / f"{name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

@@ -54,7 +54,10 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def built_project(
-    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path_factory: pytest.TempPathFactory,
+    pytestconfig: pytest.Config,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Path:
     """``project`` with its release ``dist/`` already built (a copy of one built per run)."""
 
@@ -63,7 +66,9 @@ def built_project(
             env.setenv("EMKG_HOME", str(_one_file_project(folder)))
             build.build()
 
-    copy = copy_release(made_once(tmp_path_factory, "li2025-project", make), tmp_path / "project")
+    copy = copy_release(
+        made_once(tmp_path_factory, pytestconfig, "li2025-project", make), tmp_path / "project"
+    )
     monkeypatch.setenv("EMKG_HOME", str(copy))
     manifest = release.read_manifest()
     assert manifest is not None
