@@ -329,9 +329,11 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     read: list[str] = []
     real = release.load_data_file
 
-    def spy(store: ox.Store, data: release.DataFile) -> None:
+    def spy(
+        store: ox.Store, data: release.DataFile, checked: Callable[[], None] | None = None
+    ) -> None:
         read.append(data.path.name)
-        real(store, data)
+        real(store, data, checked)
 
     monkeypatch.setattr(release, "load_data_file", spy)
     return read
