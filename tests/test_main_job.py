@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from emkg import pipeline
 from emkg.cli import main
 
 DATA = "https://w3id.org/emkg/data/"
@@ -43,8 +44,22 @@ def test_main_job_writes_and_names_every_output(
 
 
 def test_main_job_reports_an_unknown_therapy(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert main(["all", "--out", str(tmp_path / "d"), "--therapy", "blinatumomabb"]) == 2
+    """An unknown therapy is refused as soon as the release's terms can say so, before the
+    graph is validated, and nothing is published."""
+    validated: list[object] = []
+    real = pipeline.validate_files
+
+    def validate_files(**kwargs: object) -> object:
+        validated.append(kwargs)
+        return real(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "validate_files", validate_files)
+    out = tmp_path / "d"
+    assert main(["all", "--out", str(out), "--therapy", "blinatumomabb"]) == 2
     err = capsys.readouterr().err
     assert "blinatumomab" in err  # the close match is offered
+    assert "Traceback" not in err
+    assert validated == [], "the graph was validated before the therapy was refused"
+    assert not out.exists()

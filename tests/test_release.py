@@ -11,6 +11,7 @@ import os
 import shutil
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -328,9 +329,11 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     read: list[str] = []
     real = release.load_data_file
 
-    def spy(store: ox.Store, data: release.DataFile) -> None:
+    def spy(
+        store: ox.Store, data: release.DataFile, checked: Callable[[], None] | None = None
+    ) -> None:
         read.append(data.path.name)
-        real(store, data)
+        real(store, data, checked)
 
     monkeypatch.setattr(release, "load_data_file", spy)
     return read
@@ -459,22 +462,30 @@ def test_a_refused_file_leaves_no_store_open(tmp_path: Path, name: str, text: st
 def test_the_curated_files_are_written_while_the_users_files_load(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The curated release files are serialised while a users' file is being loaded, not
-    after it: the serialisation waits (up to 60 s) for a load that has started and not
-    finished. Written one after the other, the load would be over before it starts."""
+    """The curated release files are serialised while a users' file is being loaded (once it
+    has passed its check), not after it: the load, once checked, waits (up to 60 s) for the
+    serialisation to start, and the serialisation for the check. Written one after the
+    other, the load's wait would run out first."""
     import threading
 
-    loading, serialising = threading.Event(), threading.Event()
+    checked, serialising = threading.Event(), threading.Event()
     seen: list[bool] = []
+    overlapped: list[bool] = []
     real_load, real_files = release.load_data_file, build.release_files
 
-    def load(store: ox.Store, data: release.DataFile) -> None:
-        loading.set()
-        serialising.wait(60)
-        real_load(store, data)
+    def load(
+        store: ox.Store, data: release.DataFile, done: Callable[[], None] | None = None
+    ) -> None:
+        def then() -> None:
+            checked.set()
+            if done is not None:
+                done()
+            overlapped.append(serialising.wait(60))
+
+        real_load(store, data, then)
 
     def files(ds: Dataset) -> tuple[dict[str, bytes], Dataset]:
-        seen.append(loading.wait(60))
+        seen.append(checked.wait(60))
         serialising.set()
         return real_files(ds)
 
@@ -484,8 +495,40 @@ def test_the_curated_files_are_written_while_the_users_files_load(
     write_cohort(cohort, 3, seed=1)
     report = build.build(tmp_path / "rel", [cohort])
     assert seen == [True]
+    assert overlapped == [True]
     assert report.graphs[release.data_graph_iri(cohort)] > 0
-    assert set(report.seconds) >= {"curated", "load", "compact", "count"}
+    assert set(report.seconds) >= {"check", "curated", "load", "compact", "count"}
+
+
+@pytest.mark.usefixtures("project")
+def test_a_refused_users_file_is_said_before_the_curated_release_is_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every ``--data`` file is checked before the curated release files are serialised:
+    a refused file (here the second, after a good one) stops the build at once, with its
+    file and line, and nothing is published."""
+    made: list[Dataset] = []
+    real_files = build.release_files
+
+    def files(ds: Dataset) -> tuple[dict[str, bytes], Dataset]:
+        made.append(ds)
+        return real_files(ds)
+
+    monkeypatch.setattr(build, "release_files", files)
+    good = tmp_path / "good.nt"
+    write_cohort(good, 2, seed=4)
+    bad = tmp_path / "bad.nt"
+    bad.write_text(
+        '<urn:emkg:test:a> <urn:emkg:test:b> "x"^^<http://www.w3.org/2001/XMLSchema#integer> .\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "rel"
+    with pytest.raises(InputError, match=r"bad\.nt:1:"):
+        build.build(out, [good, bad])
+    assert made == [], "the curated release files were made before the users' file was refused"
+    assert not out.exists()
+    build.build(out, [good])  # the same build with the good file alone makes them
+    assert len(made) == 1
 
 
 def test_quiet_rdflib_in_two_overlapping_threads_restores_the_logger_and_warnings() -> None:

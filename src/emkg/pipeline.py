@@ -27,11 +27,12 @@ from emkg.errors import InputError, describe_os_error
 from emkg.formats import render
 from emkg.htmlreport.data import collect
 from emkg.htmlreport.page import write_report
+from emkg.params import Resolver
 from emkg.rdfio import atomic_write_text
 from emkg.release import store_path
 from emkg.report import ReportBuilder
 from emkg.results import ResultTable
-from emkg.runner import run_query
+from emkg.runner import run_bound
 from emkg.validate import Validation, validate_files
 
 FIRST_QUESTION = "cq01"
@@ -65,13 +66,16 @@ def run_main_job(out: Path | None, therapy: str) -> MainJob:
     folder = swap.staging(target)
     try:
         release = build_into(folder, dataset)
+        engine = OxigraphEngine(ox.Store.read_only(str(store_path(folder))), str(folder))
+        entry = load_catalogue().get(FIRST_QUESTION)
+        # the therapy is resolved against the store just built (the terms the question is
+        # asked against), before validation: an unknown therapy is refused without it
+        bindings = Resolver(engine).bindings(entry, {"therapy": therapy})
         validation = validate_files(dataset=dataset)
         report = folder / "validation.txt"
         atomic_write_text(report, ReportBuilder(validation).render("text"))
 
-        engine = OxigraphEngine(ox.Store.read_only(str(store_path(folder))), str(folder))
-        entry = load_catalogue().get(FIRST_QUESTION)
-        answer = run_query(entry, {"therapy": therapy}, engine)
+        answer = run_bound(entry, bindings, engine)
         stem = f"{entry.id.split('-')[0]}-{_slug(therapy)}"
         atomic_write_text(folder / f"{stem}.csv", render(answer, "csv"))
         atomic_write_text(folder / f"{stem}.json", render(answer, "json"))

@@ -158,7 +158,9 @@ def _load_error(exc: BaseException, data: DataFile) -> BaseException:
     return exc
 
 
-def load_data_file(store: ox.Store, data: DataFile) -> None:
+def load_data_file(
+    store: ox.Store, data: DataFile, checked: Callable[[], None] | None = None
+) -> None:
     """Load one user file into its own named graph (every graph of a TriG/N-Quads file too).
 
     Users' files can hold millions of triples, so they are checked by the project's one
@@ -166,7 +168,8 @@ def load_data_file(store: ox.Store, data: DataFile) -> None:
     literals, no triples; file, line and column; no rdflib graph), and bulk-loaded by
     Oxigraph without repeating the IRI checks. A triple file is checked and loaded side by
     side (the loader runs in a thread and releases the GIL): the check's error, when there is
-    one, is the one reported. The caller loads into a staging store, so a refused file
+    one, is the one reported. ``checked`` is called once the file has passed its check (its
+    load may still be running). The caller loads into a staging store, so a refused file
     leaves the previous release as it was.
     """
     from emkg.rdfio import check_file
@@ -185,6 +188,8 @@ def load_data_file(store: ox.Store, data: DataFile) -> None:
         loader.start()
         try:
             check_file(data.path)
+            if checked is not None:
+                checked()
         finally:
             loader.join()
             problems = failed[:]
@@ -193,6 +198,8 @@ def load_data_file(store: ox.Store, data: DataFile) -> None:
             raise _load_error(problems[0], data) from problems[0]
     else:
         check_file(data.path)
+        if checked is not None:
+            checked()
         try:
             quads = ox.parse(path=data.path, format=data.fmt)
             store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, target) for q in quads)
@@ -491,25 +498,40 @@ class _DataLoad:
     """The users' files loaded into ``store`` one after another in a thread of their own.
 
     Oxigraph's loader releases the GIL, so the caller can write the curated release files
-    meanwhile. :meth:`finish` waits for the thread (Oxigraph's loader cannot be interrupted)
-    and raises the first file's error, if any.
+    meanwhile. :meth:`wait_checked` waits until every file has passed its check (a refused
+    file is then reported before anything is made of the curated sources); :meth:`finish`
+    waits for the thread (Oxigraph's loader cannot be interrupted) and raises the first
+    file's error, if any.
     """
 
     def __init__(self, store: ox.Store, data: Sequence[DataFile]) -> None:
         self.failed: list[BaseException] = []
+        self.checked = threading.Event()
         self.thread: threading.Thread | None = None
         if data:
             self.thread = threading.Thread(
                 target=self._run, args=(store, list(data)), name="emkg-load-data"
             )
             self.thread.start()
+        else:
+            self.checked.set()
 
     def _run(self, store: ox.Store, data: list[DataFile]) -> None:
         try:
-            for item in data:
-                load_data_file(store, item)
+            for number, item in enumerate(data, start=1):
+                last = number == len(data)
+                load_data_file(store, item, self.checked.set if last else None)
         except BaseException as exc:  # raised again by finish(), in the caller's thread
             self.failed.append(exc)
+        finally:
+            self.checked.set()
+
+    def wait_checked(self) -> None:
+        """Wait until every file has passed its check, or raise the first refused file's error
+        (once the thread has ended); the last file may still be loading when this returns."""
+        self.checked.wait()
+        if self.failed:
+            self.finish()
 
     def finish(self) -> None:
         """Wait for the thread to end, even through a Ctrl-C (raised once it has ended).
@@ -543,8 +565,10 @@ def write_store(
 ) -> StoreReport:
     """Create the on-disk store at ``location``: ``nquads`` plus one graph per data file.
 
-    ``nquads``: the curated graphs as N-Quads, or the function that writes them: it is then
-    called while the users' files load (in a thread of their own), so the curated release
+    ``nquads``: the curated graphs as N-Quads, or the function that writes them. The users'
+    files are checked and loaded in a thread of their own; once every one of them has passed
+    its check (step ``check``: a refused file is reported then, before any curated work),
+    ``nquads`` is called while the last file may still be loading, so the curated release
     files are written meanwhile; the step ``curated`` is its time and ``load`` the time the
     users' files took beyond it. ``inputs``: the files stamped by :func:`stamp_inputs`
     before they were read (default: none); ``counts(store, graphs)`` is computed before
@@ -574,6 +598,9 @@ def write_store(
     try:
         loading = _DataLoad(store, [item for item in data if item.graph not in kept])
         try:
+            if loading.thread is not None:
+                loading.wait_checked()  # a refused users' file: said before the curated work
+                lap("check")
             curated = nquads() if callable(nquads) else nquads
             lap("curated")
             store.bulk_load(curated, format=ox.RdfFormat.N_QUADS)
