@@ -293,3 +293,26 @@ def test_cq12_looks_up_each_rows_components(
         f"cq12: the components step gave {max(components):,} rows for {answer_rows:,} answer "
         "rows: it reads every component of the store"
     )
+
+
+def test_cq07_reads_the_burden_from_the_marrow_assessments(
+    engines: dict[str, OxigraphEngine], store_on_disk: tuple[str, Path], tmp_path: Path
+) -> None:
+    # the burden is the marrow assessment at the last marrow index before the line; read by its
+    # patient and index alone, the OPTIONAL was a hash table of every event of the store (17,463
+    # rows at 1,000 patients), now of the marrow assessments (2,035)
+    binary, location = store_on_disk
+    steps = _explained(binary, location, _entry("cq07").text, tmp_path)
+    answer_rows = len((tmp_path / "rows.tsv").read_text().splitlines()) - 1
+    assert answer_rows > 0, "cq07 has no rows"
+    count = engines["large"].select(
+        "SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a <https://w3id.org/emkg/ontology#specimen> "
+        "<http://purl.obolibrary.org/obo/UBERON_0002371> }"
+    )
+    marrow = int(str(count.rows[0][0]))
+    burden = [rows for name, rows in steps if "QuadPattern(?burdenAssessment" in name]
+    assert burden, "cq07's plan has no step reading the burden assessment"
+    assert max(burden) <= marrow, (
+        f"cq07: a burden step gave {max(burden):,} rows where the store has {marrow:,} marrow "
+        "assessments: it reads every event of the store"
+    )
