@@ -67,6 +67,22 @@ def test_a_term_pointing_at_a_data_node_makes_groups_unusable(tmp_path: Path) ->
     assert not g.usable
 
 
+def test_groups_are_sized_in_the_order_the_file_first_names_them(tmp_path: Path) -> None:
+    # a's lines are not together: a (1 line), b, a, then pubA (a's publication), then b
+    text = f"""<{X}a> <{E}reportedIn> <{X}pubA> .
+<{X}b> {TYPE} <{E}Patient> .
+<{X}a> {TYPE} <{E}Patient> .
+<{X}pubA> {TYPE} <{E}Publication> .
+<{X}b> <{E}sex> <{E}Female> .
+"""
+    g = group_files([_write(tmp_path, text)], TERMS)
+    a, b = f"<{X}a>".encode(), f"<{X}b>".encode()
+    assert g.find(f"<{X}pubA>".encode()) == a  # the least key of the group is its root
+    # group {a, pubA}: lines 1, 3, 4; group {b}: lines 2, 5; a named first (line 1)
+    assert list(g.sizes.items()) == [(a, 3), (b, 2)]
+    assert g.triples == 5
+
+
 TARGET = f"{{ SELECT DISTINCT ?this WHERE {{ ?this {TYPE}/{SUB}* <{E}Patient> }} }}"
 
 

@@ -203,27 +203,81 @@ def _link(
     data_subject: set[bytes],
     counts: dict[bytes, int],
 ) -> None:
-    """The second pass of :func:`group_files`: union the data nodes each triple links."""
+    """The second pass of :func:`group_files`: union the data nodes each triple links.
+
+    One loop over the lines, no call per line where :func:`_keyed` would read the line
+    alike (a literal or an IRI or blank node as object, no backslash in a term); any other
+    line is read by :func:`_keyed` itself. A subject's triples are counted as one run while
+    the subject repeats (N-Triples writers put them together), so ``counts`` is keyed in the
+    order the files first name their nodes, as one count per line would key it."""
     parent = grouping.parent
-    for _index, s, p, o, _line in _triples(paths):
-        grouping.triples += 1
-        seen.add(p)
-        if o[:1].isdigit():  # a blank node (its key starts with its file's index)
-            parent.setdefault(o, o)
-        s_data = s in parent
-        o_data = o in parent
-        if s_data:
-            data_subject.add(p)
-            counts[s] = counts.get(s, 0) + 1
-            if o_data:
-                grouping.union(s, o)
-        elif o_data:
-            grouping.term_to_data += 1
-            counts[o] = counts.get(o, 0) + 1
-        else:
-            grouping.shared_triples += 1
-        if not o_data:
-            not_linking.add(p)
+    union = grouping.union
+    seen_add, not_linking_add, data_subject_add = seen.add, not_linking.add, data_subject.add
+    triples = shared_triples = term_to_data = 0
+    run_node, run = b"", 0  # the data subject of the current run of lines, and its lines
+    for index, path in enumerate(paths):
+        tag = b"%d" % index
+        with path.open("rb") as handle:
+            for line in handle:
+                parts = line.split(None, 3)
+                if (
+                    len(parts) >= 3
+                    and parts[0].find(b"<", 1) < 0
+                    and parts[1].find(b"<", 1) < 0
+                    and parts[1][-1:] == b">"
+                ):
+                    s, p, o = parts[0], parts[1], parts[2]
+                    first = o[:1]
+                    if first == b'"':
+                        o = first
+                    elif first == b"<":
+                        if o[-1:] != b">":  # no space before the final dot: <o>.
+                            o = o[: o.find(b">") + 1]
+                    elif o[:2] == b"_:":
+                        o = tag + o.rstrip(b".")
+                    else:
+                        raise Unreadable(line[:200])
+                    if b"\\" in line and (b"\\" in s or b"\\" in p or b"\\" in o):
+                        raise Unreadable(line[:200])
+                    if s[:2] == b"_:":
+                        s = tag + s
+                else:
+                    found = _keyed(line, tag)
+                    if found is None:
+                        continue
+                    s, p, o = found
+                triples += 1
+                if o[:1].isdigit():  # a blank node (its key starts with its file's index)
+                    parent.setdefault(o, o)
+                s_data = s in parent
+                o_data = o in parent
+                if s_data:
+                    data_subject_add(p)
+                    if s == run_node:
+                        run += 1
+                    else:
+                        if run:
+                            counts[run_node] = counts.get(run_node, 0) + run
+                        run_node, run = s, 1
+                    if o_data:
+                        union(s, o)
+                elif o_data:
+                    term_to_data += 1
+                    seen_add(p)  # the others are in not_linking or data_subject (below)
+                    if run:
+                        counts[run_node] = counts.get(run_node, 0) + run
+                        run_node, run = b"", 0
+                    counts[o] = counts.get(o, 0) + 1
+                else:
+                    shared_triples += 1
+                if not o_data:
+                    not_linking_add(p)
+    if run:
+        counts[run_node] = counts.get(run_node, 0) + run
+    seen |= not_linking | data_subject  # a triple whose object is a data node is in one
+    grouping.triples += triples
+    grouping.shared_triples += shared_triples
+    grouping.term_to_data += term_to_data
 
 
 def group_files(paths: Iterable[Path], terms: set[bytes]) -> Grouping:
@@ -235,6 +289,7 @@ def group_files(paths: Iterable[Path], terms: set[bytes]) -> Grouping:
     for index, path in enumerate(paths):  # the subjects only: a quicker split
         tag = b"%d" % index
         cr = _holds_cr(path)
+        last = b""  # the subject token of the line before: most lines repeat it
         with path.open("rb") as handle:
             for line in handle:
                 if cr and b"\r" in line:
@@ -247,6 +302,9 @@ def group_files(paths: Iterable[Path], terms: set[bytes]) -> Grouping:
                 if not parts or parts[0][:1] == b"#":
                     continue
                 s = parts[0]
+                if s == last:  # read alike as on the line before
+                    continue
+                last = s
                 if (s[-1:] != b">" and s[:2] != b"_:") or s.find(b"<", 1) >= 0:  # no space after it
                     try:
                         found = _split(line)
