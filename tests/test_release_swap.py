@@ -125,10 +125,9 @@ zz:patient1 a emkg:Patient ;
 
 
 def test_all_keeps_a_failing_release_beside_the_good_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    good = tmp_path / "dist"
-    assert main(["all", "--out", str(good)]) == 0
+    good = out  # the previous, good release (tests/test_main_job.py runs a passing emkg all)
     before = {p.relative_to(good): p.read_bytes() for p in good.rglob("*") if p.is_file()}
     project = _project_with(tmp_path, BAD_CASE)
     monkeypatch.setenv("EMKG_HOME", str(project))
