@@ -260,3 +260,68 @@ def test_a_killed_validate_leaves_no_process_behind(tmp_path: Path) -> None:
         for pid in children:
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+# The store's rule for a node's case (emkg.storefacts): its patient is the smallest of the
+# patients its part-of path reaches; its publication the smallest of the publications that
+# path, going on through emkg:ofPatient, reaches. Worked out by hand for each node below.
+A = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+OA = "http://www.w3.org/ns/oa#"
+CASES = f"""<{S}pubA> <{A}> <{E}Publication> .
+<{S}pubB> <{A}> <{E}Publication> .
+<{S}pubC> <{A}> <{E}Publication> .
+<{S}p1> <{A}> <{E}Patient> .
+<{S}p1> <{E}reportedIn> <{S}pubB> .
+<{S}p2> <{A}> <{E}Patient> .
+<{S}ann> <{OA}hasTarget> <{S}p2> .
+<{S}ann> <{E}reportedIn> <{S}pubA> .
+<{S}e1> <{E}ofPatient> <{S}p2> .
+<{S}e1> <{E}hasComponent> <{S}c1> .
+<{S}e3> <{E}ofPatient> <{S}p1> .
+<{S}e3> <{E}reportedIn> <{S}pubC> .
+<{S}e4> <{E}ofPatient> <{S}p1> .
+<{S}e4> <{E}ofPatient> <{S}p2> .
+<{S}e5> <{E}ofPatient> "p9" .
+<{S}h> <{E}hasComponent> "p9" .
+<{S}h> <{E}reportedIn> <{S}pubC> .
+<{S}lone> <{A}> <{E}FollowUp> .
+"""
+# node: (patient, publication)
+EXPECTED_CASES = {
+    "p1": ("p1", "pubB"),  # a patient is its own; its reportedIn
+    "p2": ("p2", "pubA"),  # the annotation on p2 (oa:hasTarget p2) is reportedIn pubA
+    "ann": (None, "pubA"),  # nothing reaches a patient from the annotation: its own publication
+    "e1": ("p2", "pubA"),  # through its patient p2
+    "c1": ("p2", "pubA"),  # a component of e1: e1's patient, then p2's annotation
+    "e3": ("p1", "pubB"),  # pubB (its patient's) is smaller than its own pubC
+    "e4": ("p1", "pubA"),  # of p1 and p2: the smaller patient; p2's pubA the smaller
+    "e5": ('"p9"', "pubC"),  # a literal patient: the path goes on from it, to h's pubC
+    "lone": (None, None),
+}
+
+
+def test_the_case_of_each_node_follows_the_path_through_its_patients(tmp_path: Path) -> None:
+    import pyoxigraph as ox
+    from rdflib import Literal
+
+    path = tmp_path / "cases.nt"
+    path.write_text(CASES, encoding="utf-8")
+    graph = ox.NamedNode("https://w3id.org/emkg/validate/file/0")
+    store = ox.Store()
+    store.load(path=str(path), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+    facts = storefacts.StoreFacts(store, [graph], [path], [{}])
+    nodes = {name: URIRef(S + name) for name in EXPECTED_CASES}
+    facts.ask_cases(nodes.values())
+    expected_patients = {
+        n: (Literal(p.strip('"')) if p.startswith('"') else URIRef(S + p))
+        for n, (p, _b) in EXPECTED_CASES.items()
+        if p is not None
+    }
+    found = {name: facts.patient(node) for name, node in nodes.items()}
+    assert found == {n: expected_patients.get(n) for n in EXPECTED_CASES}
+    publications = {name: facts._publication.get(node) for name, node in nodes.items()}
+    assert publications == {
+        n: (URIRef(S + b) if b is not None else None) for n, (_p, b) in EXPECTED_CASES.items()
+    }
+    scratch = [q for q in store if q.graph_name != graph]
+    assert scratch == []  # no node left marked in a scratch graph

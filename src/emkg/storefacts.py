@@ -13,7 +13,9 @@ The rules are those of :mod:`emkg.locate` (the rdflib locator used on the curate
 here as queries: a node's patient is reached through ``emkg:ofPatient`` from the node or from a
 node it is part of (``emkg:hasComponent``, ``emkg:hasMeasurement``, ``emkg:hasGeneticFeature``,
 ``emkg:hasTimeOffset``, ``oa:hasTarget``, ``oa:hasSelector`` backwards, ``oa:hasBody``
-forwards); its publication the same way through ``emkg:reportedIn``.
+forwards); its publication the same way through ``emkg:reportedIn``, going on through
+``emkg:ofPatient``. One walk up the part-of path finds a node's patients and the publications
+on the way; the walk on from each patient is asked once per patient, not once per node.
 """
 
 from __future__ import annotations
@@ -41,11 +43,22 @@ _TRUE = ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSche
 _UP = "|".join([*(f"^<{p}>" for p in _PART_OF), f"<{OA.hasBody}>"])
 _ASKED = f"GRAPH <{ASKED.value}> {{ ?n <{_MARK.value}> true }}"
 
-_PATIENT_OF = f"""SELECT ?n ?p WHERE {{ {_ASKED}
+#: the scratch graph holding the patients whose publication is asked (:meth:`_find_cases`)
+_ASKED_PATIENTS = ox.NamedNode("https://w3id.org/emkg/validate/asked-patients")
+
+# A node's patient (?p) and the publications on its part-of path without emkg:ofPatient
+# (?b), in one walk up; its publication is the smallest of those and of its patients'
+# publications (_PUBLICATION_OF, asked once per patient): the nodes the path
+# (part-of | emkg:ofPatient)* reaches from a node are the nodes the part-of path reaches
+# and, for each patient there, the nodes that path reaches from the patient.
+_CASE_OF = f"""SELECT ?n ?p ?b WHERE {{ {_ASKED}
   ?n ({_UP})* ?x .
   {{ ?x <{RDF.type}> <{EMKG.Patient}> . BIND(?x AS ?p) }} UNION {{ ?x <{EMKG.ofPatient}> ?p }}
+  UNION {{ ?x <{RDF.type}> <{EMKG.Publication}> . BIND(?x AS ?b) }}
+  UNION {{ ?x <{EMKG.reportedIn}> ?b }}
 }}"""
-_PUBLICATION_OF = f"""SELECT ?n ?p WHERE {{ {_ASKED}
+_PUBLICATION_OF = f"""SELECT ?n ?p WHERE {{
+  GRAPH <{_ASKED_PATIENTS.value}> {{ ?n <{_MARK.value}> true }}
   ?n ({_UP}|<{EMKG.ofPatient}>)* ?x .
   {{ ?x <{RDF.type}> <{EMKG.Publication}> . BIND(?x AS ?p) }}
   UNION {{ ?x <{EMKG.reportedIn}> ?p }}
@@ -86,6 +99,8 @@ class StoreFacts:
         self.file_prefixes = list(prefixes)
         self._patient: dict[Node, Node] = {}
         self._publication: dict[Node, Node] = {}
+        #: the publication of each patient asked about (:meth:`_publications_of`)
+        self._of_patient: dict[Node, Node | None] = {}
         self._types: dict[Node, list[URIRef]] = defaultdict(list)
         self._labels: dict[Node, Node] = {}
         self._file: dict[Node, int] = {}
@@ -145,10 +160,49 @@ class StoreFacts:
 
     def _find_cases(self) -> None:
         """The patient and publication of each marked node (the smallest IRI of several)."""
-        for query, into in ((_PATIENT_OF, self._patient), (_PUBLICATION_OF, self._publication)):
-            for n, p in self.select(query):
-                if n is not None and p is not None and (n not in into or _key(p) < _key(into[n])):
-                    into[n] = p
+        patients: dict[Node, set[Node]] = defaultdict(set)
+        found: dict[Node, Node] = {}
+        for n, p, b in self.select(_CASE_OF):
+            if n is None:
+                continue
+            if p is not None:
+                patients[n].add(p)
+                if n not in self._patient or _key(p) < _key(self._patient[n]):
+                    self._patient[n] = p
+            if b is not None and (n not in found or _key(b) < _key(found[n])):
+                found[n] = b
+        # a literal "patient" is walked on from by the whole path, not by its patient's
+        # publication: such a node's own whole path is asked
+        whole = {n for n, held in patients.items() if any(isinstance(p, Literal) for p in held)}
+        for n in whole:
+            patients[n].add(n)
+        self._publications_of(set().union(*patients.values()))
+        for n, held in patients.items():
+            for p in held:
+                b = self._of_patient.get(p)
+                if b is not None and (n not in found or _key(b) < _key(found[n])):
+                    found[n] = b
+        for n, b in found.items():
+            if n not in self._publication or _key(b) < _key(self._publication[n]):
+                self._publication[n] = b
+
+    def _publications_of(self, nodes: set[Node]) -> None:
+        """The publication on the whole path of each of ``nodes`` (its patients') not asked
+        yet (None where it has none)."""
+        fresh = {p for p in nodes if p not in self._of_patient and not isinstance(p, Literal)}
+        if not fresh:
+            return
+        self._of_patient.update(dict.fromkeys(fresh))
+        self.store.extend(
+            ox.Quad(to_oxigraph(p), _MARK, _TRUE, _ASKED_PATIENTS)  # type: ignore[arg-type]
+            for p in fresh
+        )
+        for p, b in self.select(_PUBLICATION_OF):
+            if p is not None and b is not None:
+                known = self._of_patient.get(p)
+                if known is None or _key(b) < _key(known):
+                    self._of_patient[p] = b
+        self.store.clear_graph(_ASKED_PATIENTS)
 
     def _ask(self, nodes: set[Node]) -> None:
         self._asked |= nodes
