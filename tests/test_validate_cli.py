@@ -32,13 +32,13 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 def test_curated_graph_has_no_violation(capsys: pytest.CaptureFixture[str]) -> None:
     """The curated graph (or, before kg/ has files, the ontology alone) conforms."""
-    validation = validate_files()
-    violations = {
-        (str(r.focus), str(r.check)) for r in validation.results if r.severity == SH.Violation
-    }
-    assert violations == set(), f"violations in the curated graph: {sorted(violations)}"
     code, out, _err = run(capsys)
-    assert code == 0, out
+    if code != 0:  # exit 1: violations (warnings alone exit 0); name them
+        validation = validate_files()
+        violations = {
+            (str(r.focus), str(r.check)) for r in validation.results if r.severity == SH.Violation
+        }
+        pytest.fail(f"exit {code}; violations in the curated graph: {sorted(violations)}\n{out}")
     assert "Completeness per case" in out
     assert "the graph conforms" in out
 
