@@ -472,13 +472,6 @@ def test_a_back_end_still_starting_is_stopped_with_the_pool(
     # as a replacement for a killed back end does in a thread of its own
     asked, go_on = threading.Event(), threading.Event()
     answers = emkg.serve._answers
-
-    def slow_answers(url: str) -> bool:
-        asked.set()
-        go_on.wait(30)
-        return answers(url)
-
-    monkeypatch.setattr(emkg.serve, "_answers", slow_answers)
     pool = BackendPool(store, tmp_path, size=1, limit=5)
     failed: list[BaseException] = []
 
@@ -489,6 +482,16 @@ def test_a_back_end_still_starting_is_stopped_with_the_pool(
             failed.append(exc)
 
     starting = threading.Thread(target=start)
+
+    def slow_answers(url: str) -> bool:
+        # only this pool's start waits: a thread another test left behind (a back end being
+        # replaced) may ask too, and must neither wait nor stand for this pool's back end
+        if threading.current_thread() is starting:
+            asked.set()
+            go_on.wait(30)
+        return answers(url)
+
+    monkeypatch.setattr(emkg.serve, "_answers", slow_answers)
     starting.start()
     assert asked.wait(30)
     assert len(_serving(store)) == 1
