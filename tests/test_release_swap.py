@@ -125,9 +125,14 @@ zz:patient1 a emkg:Patient ;
 
 
 def test_all_keeps_a_failing_release_beside_the_good_one(
-    out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    good = out  # the previous, good release (tests/test_main_job.py runs a passing emkg all)
+    # the previous, good release is a passing emkg all's: its validation report, CQ1 answer
+    # and HTML report are in it too, and must be kept as they are
+    good = tmp_path / "dist"
+    assert main(["all", "--out", str(good)]) == 0
+    assert (good / "validation.txt").is_file()
+    assert (good / "emkg-report.html").is_file()
     before = {p.relative_to(good): p.read_bytes() for p in good.rglob("*") if p.is_file()}
     project = _project_with(tmp_path, BAD_CASE)
     monkeypatch.setenv("EMKG_HOME", str(project))
