@@ -325,3 +325,45 @@ def test_the_case_of_each_node_follows_the_path_through_its_patients(tmp_path: P
     }
     scratch = [q for q in store if q.graph_name != graph]
     assert scratch == []  # no node left marked in a scratch graph
+
+
+TIE = """<https://example.org/P> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/emkg/ontology#Patient> .
+<https://example.org/P> <https://w3id.org/emkg/ontology#ofPatient> <https://example.org/p1> .
+<https://example.org/P> <https://w3id.org/emkg/ontology#ofPatient> <https://example.org/p2> .
+<https://example.org/p1> <https://w3id.org/emkg/ontology#reportedIn> "https://doi.org/10.1/x" .
+<https://example.org/p2> <https://w3id.org/emkg/ontology#reportedIn> <https://doi.org/10.1/x> .
+"""  # noqa: E501
+
+
+@pytest.mark.parametrize("seed", ["0", "1", "2", "3"])
+def test_of_two_publications_of_one_text_the_iri_is_chosen_whatever_the_order(
+    tmp_path: Path, seed: str
+) -> None:
+    """A DOI written once as a string and once as an IRI (bad data, which validation reads too):
+    the case's publication is the IRI, whatever order Python's sets (their hash seed) and the
+    store's rows give the two candidates in."""
+    path = tmp_path / "tie.nt"
+    path.write_text(TIE, encoding="utf-8")
+    script = (
+        "import sys, pathlib, pyoxigraph as ox\n"
+        "from rdflib import URIRef\n"
+        "from emkg import storefacts\n"
+        "g = ox.NamedNode('https://w3id.org/emkg/validate/file/0')\n"
+        "s = ox.Store()\n"
+        "s.load(path=sys.argv[1], format=ox.RdfFormat.N_TRIPLES, to_graph=g)\n"
+        "f = storefacts.StoreFacts(s, [g], [pathlib.Path(sys.argv[1])], [{}])\n"
+        "node = URIRef('https://example.org/P')\n"
+        "f.ask_cases([node])\n"
+        "b = f._publication.get(node)\n"
+        "print(type(b).__name__, b)\n"
+    )
+    res = subprocess.run(
+        [sys.executable, "-c", script, str(path)],
+        env={**os.environ, "PYTHONHASHSEED": seed},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.strip() == "URIRef https://doi.org/10.1/x"

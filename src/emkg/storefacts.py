@@ -79,8 +79,19 @@ _PATIENTS = f"SELECT DISTINCT ?p WHERE {{ ?p <{RDF.type}>/<{RDFS.subClassOf}>* <
 BLANK_SEARCH_LIMIT = 500
 
 
-def _key(node: Node | None) -> str:
-    return str(node) if node is not None else ""
+#: of several nodes of one text, an IRI is chosen before a blank node, and both before a literal
+_KIND = {URIRef: 0, BNode: 1}
+
+
+def _key(node: Node | None) -> tuple[str, int, str, str]:
+    """The order in which the smallest of several nodes is chosen: by text, then (for nodes of
+    one text, such as an IRI and a string written by mistake for it) by kind, datatype and
+    language, so that the choice never depends on the order in which rows or sets come."""
+    if node is None:
+        return ("", -1, "", "")
+    datatype = getattr(node, "datatype", None)
+    language = getattr(node, "language", None)
+    return (str(node), _KIND.get(type(node), 2), str(datatype or ""), str(language or ""))
 
 
 class StoreFacts:
@@ -192,17 +203,21 @@ class StoreFacts:
         fresh = {p for p in nodes if p not in self._of_patient and not isinstance(p, Literal)}
         if not fresh:
             return
-        self._of_patient.update(dict.fromkeys(fresh))
-        self.store.extend(
-            ox.Quad(to_oxigraph(p), _MARK, _TRUE, _ASKED_PATIENTS)  # type: ignore[arg-type]
-            for p in fresh
-        )
-        for p, b in self.select(_PUBLICATION_OF):
-            if p is not None and b is not None:
-                known = self._of_patient.get(p)
-                if known is None or _key(b) < _key(known):
-                    self._of_patient[p] = b
+        answers: dict[Node, Node | None] = dict.fromkeys(fresh)
         self.store.clear_graph(_ASKED_PATIENTS)
+        try:
+            self.store.extend(
+                ox.Quad(to_oxigraph(p), _MARK, _TRUE, _ASKED_PATIENTS)  # type: ignore[arg-type]
+                for p in fresh
+            )
+            for p, b in self.select(_PUBLICATION_OF):
+                if p is not None and b is not None:
+                    known = answers.get(p)
+                    if known is None or _key(b) < _key(known):
+                        answers[p] = b
+        finally:
+            self.store.clear_graph(_ASKED_PATIENTS)
+        self._of_patient.update(answers)  # only once the query has answered
 
     def _ask(self, nodes: set[Node]) -> None:
         self._asked |= nodes
