@@ -119,18 +119,6 @@ def _keyed(line: bytes, tag: bytes) -> tuple[bytes, bytes, bytes] | None:
     return (tag + s if s[:2] == b"_:" else s), p, (tag + o if o[:2] == b"_:" else o)
 
 
-def _triples(paths: Iterable[Path]) -> Iterator[tuple[int, bytes, bytes, bytes, bytes]]:
-    """(file index, subject key, predicate, object key, line) of every triple (keys:
-    :func:`_keyed`)."""
-    for index, path in enumerate(paths):
-        tag = b"%d" % index
-        with path.open("rb") as handle:
-            for line in handle:
-                found = _keyed(line, tag)
-                if found is not None:
-                    yield index, *found, line
-
-
 @dataclass
 class Grouping:
     """The groups of data nodes of some N-Triples files (see the module docstring)."""
@@ -205,11 +193,10 @@ def _link(
 ) -> None:
     """The second pass of :func:`group_files`: union the data nodes each triple links.
 
-    One loop over the lines, no call per line where :func:`_keyed` would read the line
-    alike (a literal or an IRI or blank node as object, no backslash in a term); any other
-    line is read by :func:`_keyed` itself. A subject's triples are counted as one run while
-    the subject repeats (N-Triples writers put them together), so ``counts`` is keyed in the
-    order the files first name their nodes, as one count per line would key it."""
+    One loop over the lines, each read by :func:`_keyed` (the one rule for a line). A
+    subject's triples are counted as one run while the subject repeats (N-Triples writers put
+    them together), so ``counts`` is keyed in the order the files first name their nodes, as
+    one count per line would key it."""
     parent = grouping.parent
     union = grouping.union
     seen_add, not_linking_add, data_subject_add = seen.add, not_linking.add, data_subject.add
@@ -219,33 +206,10 @@ def _link(
         tag = b"%d" % index
         with path.open("rb") as handle:
             for line in handle:
-                parts = line.split(None, 3)
-                if (
-                    len(parts) >= 3
-                    and parts[0].find(b"<", 1) < 0
-                    and parts[1].find(b"<", 1) < 0
-                    and parts[1][-1:] == b">"
-                ):
-                    s, p, o = parts[0], parts[1], parts[2]
-                    first = o[:1]
-                    if first == b'"':
-                        o = first
-                    elif first == b"<":
-                        if o[-1:] != b">":  # no space before the final dot: <o>.
-                            o = o[: o.find(b">") + 1]
-                    elif o[:2] == b"_:":
-                        o = tag + o.rstrip(b".")
-                    else:
-                        raise Unreadable(line[:200])
-                    if b"\\" in line and (b"\\" in s or b"\\" in p or b"\\" in o):
-                        raise Unreadable(line[:200])
-                    if s[:2] == b"_:":
-                        s = tag + s
-                else:
-                    found = _keyed(line, tag)
-                    if found is None:
-                        continue
-                    s, p, o = found
+                found = _keyed(line, tag)
+                if found is None:
+                    continue
+                s, p, o = found
                 triples += 1
                 if o[:1].isdigit():  # a blank node (its key starts with its file's index)
                     parent.setdefault(o, o)
