@@ -36,11 +36,8 @@ fi
 
 # Playwright drives the Chromium above; it must never fetch a browser of its own.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-# Two workers per core (pytest-xdist): many tests wait on servers, subprocesses, deadlines and
-# Chromium, and a second worker per core uses that time (2 cores, clean clone, the same commit:
-# 299-305 s with one worker per core, 263-268 s with two). Each test file runs whole on one
-# worker, so a file's module fixtures (built releases, engines, servers) are made once. Files
-# are handed out in the order tests/conftest.py gives (those with a `slow` test first), not
-# re-sorted by xdist. `-n 0` after the command runs in one process.
-workers=$(( 2 * $(nproc 2>/dev/null || echo 1) ))
-exec .venv/bin/python -m pytest -n "$workers" --dist loadfile --no-loadscope-reorder "$@"
+# One worker per core (pytest-xdist); each test file runs whole on one worker, so a file's
+# module fixtures (built releases, engines, servers) are made once. Files are handed out in the
+# order tests/conftest.py gives (those with a `slow` test first), not re-sorted by xdist.
+# `-n 0` runs in one process.
+exec .venv/bin/python -m pytest -n auto --dist loadfile --no-loadscope-reorder "$@"
