@@ -464,6 +464,15 @@ def store(tmp_path: Path) -> Iterator[Path]:
             os.kill(pid, signal.SIGKILL)
 
 
+def _fate(pool: BackendPool) -> str:
+    """What became of the pool's back ends, for a failure message: exit status and log."""
+    time.sleep(0.5)  # a process just killed is reaped with its status
+    return "; ".join(
+        f"back end {s.process.pid} exit status {s.process.poll()}, log: {s.log_tail()!r}"
+        for s in pool._running
+    )
+
+
 @pytest.mark.server
 def test_a_back_end_still_starting_is_stopped_with_the_pool(
     store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -494,7 +503,7 @@ def test_a_back_end_still_starting_is_stopped_with_the_pool(
     monkeypatch.setattr(emkg.serve, "_answers", slow_answers)
     starting.start()
     assert asked.wait(30)
-    assert len(_serving(store)) == 1
+    assert len(_serving(store)) == 1, _fate(pool)
     pool.stop()
     go_on.set()
     starting.join(30)
