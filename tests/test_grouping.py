@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from emkg.errors import InputError
-from emkg.grouping import group_files, split_into_batches
+from emkg.grouping import Grouping, group_files, split_into_batches
 from emkg.locality import NotLocal, check_query
 
 E = "https://w3id.org/emkg/ontology#"
@@ -229,3 +229,47 @@ def test_a_carriage_return_ending_a_line_makes_groups_unusable(tmp_path: Path) -
     crlf = group_files([_write(tmp_path, LINES.replace("\n", "\r\n"))], TERMS)
     assert crlf.usable
     assert sorted(crlf.sizes.values()) == [2, 6, 7]
+
+
+def _settled(g: Grouping) -> tuple[object, ...]:
+    """Everything a grouping found, each node's parent made its group's root."""
+    for node in list(g.parent):
+        g.find(node)
+    return (
+        list(g.parent.items()),
+        list(g.sizes.items()),
+        sorted(g.linking),
+        sorted(g.unshared),
+        (g.triples, g.shared_triples, g.term_to_data, g.unreadable),
+    )
+
+
+# a second file: p5 links to p4 (of the first file) only through its last line; _:n and _:k
+# are blank nodes seen only as objects (data nodes the link pass adds, in the order seen);
+# a term points at p5 (a triple from a term to a data node, counted on p5)
+MORE = f"""<{X}p5> {TYPE} <{E}Patient> .
+<{X}p5> <{E}hasMeasurement> _:n .
+<{X}p5> <{E}sex> <{E}Female> .
+<{E}Female> <{E}seenIn> <{X}p5> .
+<{X}p6> <{E}hasMeasurement> _:k .
+<{X}p6> <{E}hasMeasurement> _:n .
+<{X}p5> <{E}relatedTo> <{X}p4> .
+"""
+
+
+@pytest.mark.parametrize("runs", [2, 3, 5, 9, 40])
+def test_the_link_pass_in_runs_finds_what_one_pass_finds(tmp_path: Path, runs: int) -> None:
+    # the link pass reads the lines in runs at once (the later runs in forked processes):
+    # cuts between the files, inside a subject's run of lines (p1's, p5's) and between a
+    # blank node's first and later lines; 40 runs cut at every line. The same groups (p6
+    # joins p5 through _:n, p5 joins p4 in the last line), sizes in the same order,
+    # predicates and counts as one pass
+    first = _write(tmp_path, WITH_LABEL)
+    second = tmp_path / "more.nt"
+    second.write_text(MORE, encoding="utf-8")
+    one = group_files([first, second], TERMS, runs=1)
+    p = {n: f"<{X}{n}>".encode() for n in ("p4", "p5", "p6")}
+    assert one.find(p["p4"]) == one.find(p["p5"]) == one.find(p["p6"]) == one.find(b"1_:k")
+    assert one.term_to_data == 1
+    split = group_files([first, second], TERMS, runs=runs)
+    assert _settled(split) == _settled(one)

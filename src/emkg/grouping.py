@@ -17,12 +17,15 @@ group: :attr:`Grouping.usable` is then false and the caller validates the whole 
 
 from __future__ import annotations
 
+import io
+import itertools
+import os
 import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from rdflib import URIRef
 from rdflib.term import Node
@@ -183,28 +186,87 @@ class Grouping:
         return self.term_to_data == 0 and not self.unreadable and bool(self.sizes)
 
 
-def _link(
-    grouping: Grouping,
-    paths: Sequence[Path],
-    not_linking: set[bytes],
-    seen: set[bytes],
-    data_subject: set[bytes],
-    counts: dict[bytes, int],
-) -> None:
-    """The second pass of :func:`group_files`: union the data nodes each triple links.
+#: a run of lines the link pass reads: (file index, path, first byte, end byte or -1 for the
+#: file's end); a run starts at the start of a line
+_Part = tuple[int, Path, int, int]
+
+
+@dataclass
+class _Links:
+    """What the link pass (:func:`_link`) finds over some lines, besides the unions it makes
+    in the grouping it is given: per predicate, whether some object is no data node
+    (``not_linking``), whether it is seen with a data node as object (``seen``), whether
+    some subject is a data node (``data_subject``); triples per data node (a subject, else
+    the object), keyed in the order the lines first name them; the counts of
+    :class:`Grouping`."""
+
+    not_linking: set[bytes] = field(default_factory=set)
+    seen: set[bytes] = field(default_factory=set)
+    data_subject: set[bytes] = field(default_factory=set)
+    counts: dict[bytes, int] = field(default_factory=dict)
+    triples: int = 0
+    shared_triples: int = 0
+    term_to_data: int = 0
+
+    def merge(self, later: _Links) -> None:
+        """Add what the lines after these found (the counts keep the order of first naming:
+        these lines' nodes first)."""
+        self.not_linking |= later.not_linking
+        self.seen |= later.seen
+        self.data_subject |= later.data_subject
+        counts = self.counts
+        for node, count in later.counts.items():
+            counts[node] = counts.get(node, 0) + count
+        self.triples += later.triples
+        self.shared_triples += later.shared_triples
+        self.term_to_data += later.term_to_data
+
+
+class _Range(io.RawIOBase):
+    """The bytes of a file from ``start`` to ``end`` (-1: its end), for a buffered reader to
+    iterate their lines as quickly as a whole file's."""
+
+    def __init__(self, handle: io.FileIO, start: int, end: int) -> None:
+        super().__init__()
+        self.handle = handle
+        handle.seek(start)
+        self.left = end - start if end >= 0 else -1
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer)
+        if self.left >= 0:
+            view = view[: self.left]
+        read = self.handle.readinto(view) or 0
+        if self.left >= 0:
+            self.left -= read
+        return read
+
+
+def _link(grouping: Grouping, parts: Sequence[_Part]) -> _Links:
+    """The second pass of :func:`group_files` over the lines of ``parts``: union the data
+    nodes each triple links, and what :class:`_Links` says.
 
     One loop over the lines, each read by :func:`_keyed` (the one rule for a line). A
     subject's triples are counted as one run while the subject repeats (N-Triples writers put
     them together), so ``counts`` is keyed in the order the files first name their nodes, as
     one count per line would key it."""
+    links = _Links()
     parent = grouping.parent
     union = grouping.union
-    seen_add, not_linking_add, data_subject_add = seen.add, not_linking.add, data_subject.add
+    counts = links.counts
+    seen_add, not_linking_add = links.seen.add, links.not_linking.add
+    data_subject_add = links.data_subject.add
     triples = shared_triples = term_to_data = 0
     run_node, run = b"", 0  # the data subject of the current run of lines, and its lines
-    for index, path in enumerate(paths):
+    for index, path, start, end in parts:
         tag = b"%d" % index
-        with path.open("rb") as handle:
+        with (
+            path.open("rb", buffering=0) as raw,
+            io.BufferedReader(_Range(raw, start, end), 1 << 20) as handle,
+        ):
             for line in handle:
                 found = _keyed(line, tag)
                 if found is None:
@@ -227,7 +289,7 @@ def _link(
                         union(s, o)
                 elif o_data:
                     term_to_data += 1
-                    seen_add(p)  # the others are in not_linking or data_subject (below)
+                    seen_add(p)  # the others are in not_linking or data_subject
                     if run:
                         counts[run_node] = counts.get(run_node, 0) + run
                         run_node, run = b"", 0
@@ -238,15 +300,100 @@ def _link(
                     not_linking_add(p)
     if run:
         counts[run_node] = counts.get(run_node, 0) + run
-    seen |= not_linking | data_subject  # a triple whose object is a data node is in one
-    grouping.triples += triples
-    grouping.shared_triples += shared_triples
-    grouping.term_to_data += term_to_data
+    links.triples, links.shared_triples, links.term_to_data = triples, shared_triples, term_to_data
+    return links
 
 
-def group_files(paths: Iterable[Path], terms: set[bytes]) -> Grouping:
+def _runs(paths: Sequence[Path], parts: int) -> list[list[_Part]]:
+    """The files' lines cut into ``parts`` runs of about equal bytes, in the files' order (a
+    cut moves on to the start of the next line; a run may end in one file and go on in the
+    next)."""
+    sizes = [path.stat().st_size for path in paths]
+    total = sum(sizes)
+    cuts = [total * k // parts for k in range(1, parts)]
+    runs: list[list[_Part]] = [[]]
+    offset = 0
+    for index, (path, size) in enumerate(zip(paths, sizes, strict=True)):
+        start = 0
+        while cuts and cuts[0] < offset + size:
+            at = cuts.pop(0) - offset
+            if at > 0:
+                with path.open("rb") as handle:
+                    handle.seek(at - 1)
+                    handle.readline()  # to the start of the line after the cut
+                    at = handle.tell()
+            if at > start:
+                runs[-1].append((index, path, start, at))
+            runs.append([])
+            start = at
+        if start < size:
+            runs[-1].append((index, path, start, -1))
+        offset += size
+    return [run for run in runs if run]
+
+
+#: N-Triples input of more than this many bytes in all has its link pass read in two halves
+#: at once, on two cores (:func:`group_files`)
+SPLIT_BYTES = 32 << 20
+
+#: what a forked process of the link pass reads (set before it is forked, not sent)
+_FORKED: dict[str, Grouping] = {}
+
+
+def _link_apart(parts: list[_Part]) -> tuple[_Links, list[bytes], list[bytes], list[bytes]]:
+    """:func:`_link` over ``parts`` in a forked process: its :class:`_Links`, the data nodes
+    it added (blank nodes seen only as objects) in the order it added them, and each node it
+    pointed at another (its parent) with that other, for the forking process to make the same
+    unions in its own grouping."""
+    grouping = _FORKED["grouping"]
+    parent = grouping.parent
+    known = len(parent)
+    links = _link(grouping, parts)
+    added = list(itertools.islice(parent, known, None))
+    joined = [node for node, up in parent.items() if up is not node]
+    return links, added, joined, [parent[node] for node in joined]
+
+
+def _linked(grouping: Grouping, runs: list[list[_Part]]) -> _Links:
+    """:func:`_link` over each run of lines, the first here and the others in forked
+    processes at the same time, joined in the order of the runs: the same unions, counts
+    and predicates as one pass over all the lines (:class:`Unreadable` if a run has an
+    unreadable line)."""
+    if len(runs) == 1:
+        return _link(grouping, runs[0])
+    from emkg.forkpool import forked_pool
+
+    _FORKED["grouping"] = grouping
+    try:
+        with forked_pool(len(runs) - 1) as pool:
+            later = [pool.submit(_link_apart, run) for run in runs[1:]]
+            links = _link(grouping, runs[0])
+            parent = grouping.parent
+            union = grouping.union
+            for future in later:
+                found, added, joined, ups = future.result()
+                for node in added:
+                    parent.setdefault(node, node)
+                for node, up in zip(joined, ups, strict=True):
+                    union(node, up)
+                links.merge(found)
+    finally:
+        _FORKED.clear()
+    return links
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+
+
+def group_files(paths: Iterable[Path], terms: set[bytes], *, runs: int | None = None) -> Grouping:
     """The groups of the data nodes of N-Triples files; ``terms``: the IRIs (as ``<...>``)
-    of the ontology's class hierarchy, never data nodes."""
+    of the ontology's class hierarchy, never data nodes.
+
+    The link pass (the longer of the two) reads the lines in ``runs`` runs at once, each
+    after the first in a forked process, and joins what they found: the groups, their sizes
+    in the same order and the predicates of one pass. Default: two runs when this process may
+    use two cores and the input is over :data:`SPLIT_BYTES`, else one."""
     paths = [Path(p) for p in paths]
     grouping = Grouping()
     parent = grouping.parent
@@ -281,27 +428,38 @@ def group_files(paths: Iterable[Path], terms: set[bytes]) -> Grouping:
                 s = tag + s if s[:2] == b"_:" else s
                 if s not in terms:
                     parent.setdefault(s, s)
-    not_linking: set[bytes] = set()
-    seen: set[bytes] = set()
-    data_subject: set[bytes] = set()
-    counts: dict[bytes, int] = {}  # triples per data node (a subject, else the object)
+    if runs is None:
+        big = sum(path.stat().st_size for path in paths) > SPLIT_BYTES
+        runs = 2 if big and _cores() >= 2 else 1
     try:
-        _link(grouping, paths, not_linking, seen, data_subject, counts)
+        links = _linked(grouping, _runs(paths, max(1, runs)))
     except Unreadable as exc:
         grouping.unreadable = exc.args[0]
         return grouping
     sizes: dict[bytes, int] = {}
-    for node, count in counts.items():  # in the order the files name them
+    for node, count in links.counts.items():  # in the order the files name them
         root = grouping.find(node)
         sizes[root] = sizes.get(root, 0) + count
     grouping.sizes = sizes
-    grouping.linking = {_iri(p) for p in seen - not_linking}
-    grouping.unshared = {_iri(p) for p in data_subject}
+    seen = links.seen | links.not_linking | links.data_subject  # a data node is an object of one
+    grouping.linking = {_iri(p) for p in seen - links.not_linking}
+    grouping.unshared = {_iri(p) for p in links.data_subject}
+    grouping.triples += links.triples
+    grouping.shared_triples += links.shared_triples
+    grouping.term_to_data += links.term_to_data
     return grouping
 
 
 def _iri(token: bytes) -> str:
     return token.decode("utf-8").strip("<>")
+
+
+#: no line starts with two line feeds (lines are split on one)
+_NO_LINE = b"\n\n"
+
+
+def _nowhere(_line: bytes) -> object:
+    raise AssertionError("no batch file yet")
 
 
 def _owners(
@@ -314,15 +472,21 @@ def _owners(
     parent = grouping.parent
     for index, path in enumerate(paths):
         tag = b"%d" % index
+        last = _NO_LINE  # the data node IRI the line before started with
         with path.open("rb") as handle:
             for number, line in enumerate(handle, 1):
+                if line.startswith(last):  # an IRI ends at its first ">": the same subject
+                    yield index, last, line, number
+                    continue
                 head = line.split(None, 1)
                 s = head[0] if head else b""
                 if s[:2] == b"_:":
                     s = tag + s
                 if s in parent:
+                    last = s if s[:1] == b"<" else _NO_LINE
                     yield index, s, line, number
                     continue
+                last = _NO_LINE
                 found = _keyed(line, tag)
                 if found is not None:
                     s, _p, o = found
@@ -387,40 +551,48 @@ def split_into_batches(
         complete.clear()
 
     try:
+        # the data node of the line before, its batch and files: most lines go on with it
+        last: bytes | None = _NO_LINE
+        last_batch, last_numbers = 0, array("Q")
+        last_write: Callable[[bytes], object] = _nowhere
         for index, node, line, at in _owners(grouping, paths):
-            # the lines must be those the grouping pass counted: a file that changed since
-            # would put lines in the wrong batches (or truncate a shared file being read)
-            if node is None:
-                batch = -1
-                if shared_left <= 0:
-                    raise _changed(paths[index], "more lines of no group than counted", at)
-            else:
-                batch = batch_of_root.get(grouping.find(node), -1)
-                if batch < 0 or written[batch] == expected[batch]:
-                    raise _changed(paths[index], "more lines of a group than counted", at)
-            handle = handles.get((batch, index))
-            if handle is None:
-                path = folder / (f"shared-{index}.nt" if batch < 0 else f"{batch}-{index}.nt")
-                if batch < 0:
-                    shared[index] = path
+            if node is not last or written[last_batch] == expected[last_batch]:
+                # the lines must be those the grouping pass counted: a file that changed
+                # since would put lines in the wrong batches (or truncate a shared file)
+                if node is None:
+                    batch = -1
+                    if shared_left <= 0:
+                        raise _changed(paths[index], "more lines of no group than counted", at)
                 else:
-                    batches[batch][index] = path
-                handle = handles[(batch, index)] = path.open("wb")
-                if batch >= 0:
-                    numbers[(batch, index)] = array("Q")
-            handle.write(line if line.endswith(b"\n") else line + b"\n")
-            if batch < 0:
-                shared_left -= 1
-                if shared_left == 0:
-                    shared_done()
-            else:
-                numbers[(batch, index)].append(at)
-                written[batch] += 1
-                if written[batch] == expected[batch]:
-                    if shared_left > 0:
-                        complete.append(batch)
+                    batch = batch_of_root.get(grouping.find(node), -1)
+                    if batch < 0 or written[batch] == expected[batch]:
+                        raise _changed(paths[index], "more lines of a group than counted", at)
+                handle = handles.get((batch, index))
+                if handle is None:
+                    path = folder / (f"shared-{index}.nt" if batch < 0 else f"{batch}-{index}.nt")
+                    if batch < 0:
+                        shared[index] = path
                     else:
-                        announce(batch)
+                        batches[batch][index] = path
+                    handle = handles[(batch, index)] = path.open("wb")
+                    if batch >= 0:
+                        numbers[(batch, index)] = array("Q")
+                if batch < 0:
+                    handle.write(line if line.endswith(b"\n") else line + b"\n")
+                    shared_left -= 1
+                    if shared_left == 0:
+                        shared_done()
+                    continue
+                last, last_batch, last_write = node, batch, handle.write
+                last_numbers = numbers[(batch, index)]
+            last_write(line if line.endswith(b"\n") else line + b"\n")
+            last_numbers.append(at)
+            written[last_batch] += 1
+            if written[last_batch] == expected[last_batch]:
+                if shared_left > 0:
+                    complete.append(last_batch)
+                else:
+                    announce(last_batch)
         if shared_left > 0 or len(announced) < len(expected):
             raise _changed(paths[0] if len(paths) == 1 else None, "fewer lines than counted")
     finally:

@@ -24,6 +24,7 @@ that are data nodes are returned, for the caller to refuse.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 from collections.abc import Iterable, Iterator
@@ -360,6 +361,14 @@ def _algebra(text: str) -> CompValue:
     """rdflib's algebra of a query (parsing takes most of a check: about 3.5 s of CPU for
     the 311 queries of the shapes, so once per text and process)."""
     return translateQuery(parseQuery(text)).algebra
+
+
+def parse_ahead(texts: Iterable[str]) -> None:
+    """Parse ``texts`` into this process's cache, so that checking them later is quick (a
+    text that does not parse is left for :func:`check_query` to refuse)."""
+    for text in texts:
+        with contextlib.suppress(Exception):  # check_query raises it again, and is answered
+            _algebra(text)
 
 
 def _top(text: str) -> CompValue:

@@ -122,6 +122,9 @@ class StoreFacts:
         self._cased: set[Node] = set()
         #: what must live as long as the store (its temporary folder, if on disk)
         self.keep: object = None
+        #: the case of each patient, publication and file (:meth:`case`), for one namer
+        self._cases: dict[tuple[str, object], Case] = {}
+        self._case_namer: Namer | None = None
 
     # -- asking -------------------------------------------------------------------------
 
@@ -146,6 +149,7 @@ class StoreFacts:
 
     def ask(self, nodes: Iterable[Node], *, lines_for: Iterable[Node] = ()) -> None:
         """Learn everything the report needs about ``nodes`` (lines only for ``lines_for``)."""
+        self._cases.clear()  # what is learnt may change a case
         fresh = {n for n in nodes if n not in self._asked}
         if fresh:
             self._ask(fresh)
@@ -158,6 +162,7 @@ class StoreFacts:
         the rest only for the patients found and for nodes of no case): for the many focus
         nodes of the completeness table, whose types, files, owners and labels no report
         line shows."""
+        self._cases.clear()
         fresh = {n for n in nodes if n not in self._asked and n not in self._cased}
         if not fresh:
             return
@@ -301,17 +306,36 @@ class StoreFacts:
         return namer.name(chosen[0]) if chosen else ""
 
     def case(self, node: Node, namer: Namer) -> Case:
+        """The case of ``node``: one :class:`Case` object per patient, publication or file
+        (for ``namer``), so that the report's tables keyed by case find it by identity."""
+        if namer is not self._case_namer:
+            self._cases.clear()
+            self._case_namer = namer
         patient = self._patient.get(node)
-        if patient is not None:
-            label = self._labels.get(patient)
-            name = str(label) if label is not None else namer.name(patient)
-            return Case("patient", patient, name, self._publication.get(patient))
-        publication = self._publication.get(node)
-        if publication is not None:
-            doi = str(publication).removeprefix("https://doi.org/")
-            return Case("publication", publication, f"publication {doi}", publication)
-        index = self.file_index(node)
-        where = f" in {self.files[index]}" if index is not None else ""
+        key: tuple[str, object] = (
+            ("patient", patient)
+            if patient is not None
+            else ("publication", self._publication.get(node))
+        )
+        if key[1] is None:
+            key = ("other", self.file_index(node))
+        known = self._cases.get(key)
+        if known is None:
+            known = self._cases[key] = self._new_case(key, namer)
+        return known
+
+    def _new_case(self, key: tuple[str, object], namer: Namer) -> Case:
+        kind, held = key
+        if kind == "patient":
+            assert isinstance(held, URIRef | BNode | Literal)
+            label = self._labels.get(held)
+            name = str(label) if label is not None else namer.name(held)
+            return Case("patient", held, name, self._publication.get(held))
+        if kind == "publication":
+            assert isinstance(held, URIRef | BNode | Literal)
+            doi = str(held).removeprefix("https://doi.org/")
+            return Case("publication", held, f"publication {doi}", held)
+        where = f" in {self.files[held]}" if isinstance(held, int) else ""
         return Case("other", None, f"nodes of no case{where}", None)
 
     def where(self, node: Node) -> Location:
@@ -455,19 +479,24 @@ def lines_in_batch(
             handle = files[index].open("rb")
         except OSError:
             continue
+        last = b"\n\n"  # the IRI the line before started with (no line starts so)
         with handle:
             for number, line in enumerate(handle, 1):  # split on line feeds, as the batch was
+                if line.startswith(last):  # the same subject: noted already, or not wanted
+                    continue
                 # a line that starts with an ASCII IRI (no blank, ";" or "," in it) names
                 # that IRI as _note_subject would, without decoding the line
                 head = line[: line.find(b">") + 1]
                 whole = _SUBJECT.match(head.decode("ascii")) if head.isascii() else None
                 if head[:1] == b"<" and whole is not None and whole.group(1) == whole.string:
+                    last = head  # an IRI ends at its first ">": a line starting so names it
                     known = plain.get(head)
                     if known is not None and known not in subject:
                         subject[known] = number
                         if len(subject) == wanted:
                             break
                     continue
+                last = b"\n\n"
                 _note_subject(line.decode("utf-8", "replace"), number, iris, subject)
                 if len(subject) == wanted:
                     break
@@ -528,6 +557,7 @@ class GroupedFacts(StoreFacts):
 
     def add(self, found: GatheredFacts) -> None:
         """Take in one group's facts (:func:`gather`); a node known already keeps its answers."""
+        self._cases.clear()
         for query, rows in found.rows.items():
             self._rows.setdefault(query, set()).update(rows)
         self._needles.update(found.needles)

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, SH
@@ -585,9 +585,12 @@ def _store_validation(
     seconds: float,
     facts: Any,
     triples: int,
+    results: list[ValidationResult] | None = None,
 ) -> Validation:
-    """The validation of the compiled engine's result rows (whole graph or in groups)."""
-    results = sorted((_result_of(row, shapes) for row in rows), key=_result_order)
+    """The validation of the compiled engine's result rows (whole graph or in groups;
+    ``results``: the rows' results in the order of the rows, if made already)."""
+    made = results if results is not None else [_result_of(row, shapes) for row in rows]
+    results = sorted(made, key=_result_order)
     return Validation(
         sources=sources,
         data=Graph(),
@@ -627,28 +630,21 @@ def validate_in_groups(
 
     from emkg.completeness import store_queries
     from emkg.grouping import group_files, split_into_batches
-    from emkg.locality import NotLocal, check_query
     from emkg.shacl_oxigraph import _prologue
     from emkg.storefacts import GroupedFacts
 
     classes = hierarchy(ontology)
     terms = {f"<{n}>".encode() for triple in classes for n in triple if isinstance(n, URIRef)}
-    with _checked_beside(paths_):
+    checks = [
+        (f"{_prologue(plan.targets[n][1])}SELECT ?this WHERE {{ {plan.targets[n][0]} }}", True)
+        for n in plan.materialized
+    ] + [(query.text, False) for query in plan.queries]
+    with _checked_beside(paths_, checks) as beside:
         grouping = group_files(paths_, terms)
-    if not grouping.usable or grouping.largest > MAX_GROUP_TRIPLES:
-        return None
-    predicates = grouping.predicates
-    try:
-        named: set[str] = set()
-        for n in plan.materialized:
-            target, prefixes = plan.targets[n]
-            text = f"{_prologue(prefixes)}SELECT ?this WHERE {{ {target} }}"
-            named |= check_query(text, predicates, target=True)
-        for query in plan.queries:
-            named |= check_query(query.text, predicates)
-    except NotLocal:
-        return None
-    if any(grouping.is_data(iri.encode()) for iri in named):
+        if not grouping.usable or grouping.largest > MAX_GROUP_TRIPLES:
+            return None
+        named = beside.named(grouping.predicates)
+    if named is None or any(grouping.is_data(iri.encode()) for iri in named):
         return None
     graphs = [ox.NamedNode(f"https://w3id.org/emkg/validate/file/{i}") for i in range(len(paths_))]
     sources = [SourceFile(p, Graph(), _streamed_prefixes(p)) for p in paths_]
@@ -656,6 +652,8 @@ def validate_in_groups(
     facts = GroupedFacts(graphs, paths_, prefixes_)
     completeness = [q for _s, _e, target, stated in store_queries(shapes) for q in (target, stated)]
     per_query: list[list[Any]] = [[] for _ in plan.queries]
+    #: the result of each row, made as the batches come in (not after the last one)
+    per_result: list[list[ValidationResult]] = [[] for _ in plan.queries]
     seen: list[set[Any]] = [set() for _ in plan.queries]
     triples = 0
     _BATCHES.clear()
@@ -682,23 +680,65 @@ def validate_in_groups(
                         continue
                     seen[i].add(row)
                 per_query[i].append(row)
+                per_result[i].append(_result_of(row, shapes))
 
     try:
         with tempfile.TemporaryDirectory(prefix="emkg-groups-") as folder, _Batches(take) as run:
             split_into_batches(grouping, paths_, Path(folder), BATCH_TRIPLES, run.submit)
+            grouping.parent.clear()  # the largest structure of the run: freed while checks run
             run.finish()
     finally:
         _BATCHES.clear()
-        grouping.parent.clear()  # the largest structure of the run, no longer needed
+        grouping.parent.clear()
     seconds = time.perf_counter() - started  # writing, loading, checks and facts of the batches
     rows = [row for found in per_query for row in found]
-    return _store_validation(sources, shapes, ontology, rows, seconds, facts, triples)
+    results = [result for found in per_result for result in found]
+    return _store_validation(sources, shapes, ontology, rows, seconds, facts, triples, results)
+
+
+#: the constraint queries' texts for :func:`emkg.locality.check_query`, each with whether it
+#: is a target's (the check's ``target``)
+_Checks = list[tuple[str, bool]]
+
+
+def _names_if_local(checks: _Checks, predicates: Any) -> set[str] | None:
+    """The IRIs the queries name (:func:`emkg.locality.check_query`), or None if one of them
+    may not run group by group."""
+    from emkg.locality import NotLocal, check_query
+
+    named: set[str] = set()
+    try:
+        for text, target in checks:
+            named |= check_query(text, predicates, target=target)
+    except NotLocal:
+        return None
+    return named
+
+
+class _Beside:
+    """The locality check of :func:`validate_in_groups`, in the process that checked the
+    files if there is one: that process parsed the queries while the groups were found
+    (rdflib's parser, about 3.5 s of CPU for the shapes' queries), so the check left to do
+    once the groups are known is quick."""
+
+    def __init__(self, checks: _Checks, pool: Any = None) -> None:
+        self.checks = checks
+        self.pool = pool
+
+    def named(self, predicates: Any) -> set[str] | None:
+        """:func:`_names_if_local` of the queries for the groups' ``predicates``."""
+        if self.pool is None:
+            return _names_if_local(self.checks, predicates)
+        return cast(
+            "set[str] | None", self.pool.submit(_names_if_local, self.checks, predicates).result()
+        )
 
 
 @contextmanager
-def _checked_beside(paths_: Sequence[Path]) -> Iterator[None]:
+def _checked_beside(paths_: Sequence[Path], checks: _Checks) -> Iterator[_Beside]:
     """Check the files (:func:`emkg.rdfio.check_file`) in a forked process while the block
-    runs; at its end, raise the first file's :class:`InputError`: the very error
+    runs, and parse the queries of ``checks`` there afterwards (:class:`_Beside`); at the
+    block's end, raise the first file's :class:`InputError`: the very error
     :func:`~emkg.rdfio.check_file` gave in that process, sent back when it survives the trip
     between processes unchanged, else found again here."""
     from emkg.rdfio import check_file
@@ -706,15 +746,15 @@ def _checked_beside(paths_: Sequence[Path]) -> Iterator[None]:
     if _WORKERS < 2:
         for path in paths_:
             check_file(path)
-        yield
+        yield _Beside(checks)
         return
     from emkg.forkpool import forked_pool
 
     refused: tuple[int, InputError | None] | None = (0, None)
     with forked_pool(1) as pool:
-        checking = pool.submit(_first_refused, list(paths_))
+        checking = pool.submit(_first_refused, list(paths_), [text for text, _t in checks])
         try:
-            yield
+            yield _Beside(checks, pool)
         finally:  # a refused file is what to report, even if the block failed on it
             try:
                 refused = checking.result()
@@ -728,11 +768,15 @@ def _checked_beside(paths_: Sequence[Path]) -> Iterator[None]:
                     check_file(path)
 
 
-def _first_refused(paths_: list[Path]) -> tuple[int, InputError | None] | None:
+def _first_refused(
+    paths_: list[Path], queries: Sequence[str] = ()
+) -> tuple[int, InputError | None] | None:
     """The index of the first file :func:`emkg.rdfio.check_file` refuses, with its error if
-    pickling gives it back alike (type, message and fields; else None); None if none."""
+    pickling gives it back alike (type, message and fields; else None); None if none. Then
+    the ``queries`` are parsed for the locality check (:func:`emkg.locality.parse_ahead`)."""
     import pickle
 
+    from emkg.locality import parse_ahead
     from emkg.rdfio import check_file
 
     for index, path in enumerate(paths_):
@@ -745,6 +789,7 @@ def _first_refused(paths_: list[Path]) -> tuple[int, InputError | None] | None:
                 return index, None
             alike = type(back) is type(exc) and back.args == exc.args
             return index, exc if alike and vars(back) == vars(exc) else None
+    parse_ahead(queries)
     return None
 
 
