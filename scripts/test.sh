@@ -36,8 +36,10 @@ fi
 
 # Playwright drives the Chromium above; it must never fetch a browser of its own.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-# One worker per core (pytest-xdist); each test file runs whole on one worker, so a file's
-# module fixtures (built releases, engines, servers) are made once. Files are handed out in the
-# order tests/conftest.py gives (those with a `slow` test first), not re-sorted by xdist.
-# `-n 0` runs in one process.
-exec .venv/bin/python -m pytest -n auto --dist loadfile --no-loadscope-reorder "$@"
+# Two workers per core (pytest-xdist): many tests wait on servers, subprocesses and Chromium,
+# so a second worker per core uses the time the first spends waiting. Each test file runs whole
+# on one worker, so a file's module fixtures (built releases, engines, servers) are made once.
+# Files are handed out in the order tests/conftest.py gives (those with a `slow` test first),
+# not re-sorted by xdist. A later `-n` wins: `-n 0` runs in one process.
+workers=$((2 * $(nproc)))
+exec .venv/bin/python -m pytest -n "$workers" --dist loadfile --no-loadscope-reorder "$@"

@@ -438,7 +438,8 @@ def _oxigraph_pids(pid: int) -> set[int]:
 
 
 def _serving(store: Path) -> list[int]:
-    """Live ``oxigraph serve-read-only`` processes on ``store``, whoever started them."""
+    """Live ``oxigraph serve-read-only`` processes on ``store``, whoever started them (by
+    their command line: one still inside its exec has none yet, and is not found)."""
     found = []
     for proc in Path("/proc").glob("[0-9]*"):
         try:
@@ -462,6 +463,15 @@ def store(tmp_path: Path) -> Iterator[Path]:
     for pid in _serving(location):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+
+
+def _fate(pool: BackendPool) -> str:
+    """What became of the pool's back ends, for a failure message: exit status and log."""
+    time.sleep(0.5)  # a process just killed is reaped with its status
+    return "; ".join(
+        f"back end {s.process.pid} exit status {s.process.poll()}, log: {s.log_tail()!r}"
+        for s in pool._running
+    )
 
 
 @pytest.mark.server
@@ -494,7 +504,9 @@ def test_a_back_end_still_starting_is_stopped_with_the_pool(
     monkeypatch.setattr(emkg.serve, "_answers", slow_answers)
     starting.start()
     assert asked.wait(30)
-    assert len(_serving(store)) == 1
+    # Popen returns once the exec has begun, before the kernel has put the server's arguments
+    # in place: for a while its command line reads empty, so look until it names the store
+    assert _wait_for(lambda: len(_serving(store)) == 1, 10), _fate(pool)
     pool.stop()
     go_on.set()
     starting.join(30)

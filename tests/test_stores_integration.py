@@ -805,7 +805,7 @@ def test_a_swap_the_client_gave_up_on_is_followed_to_its_end(
     code, text = emkg_load(
         _via(proxy, oxigraph), new, oxigraph, monkeypatch, capsys, "--timeout", "1"
     )
-    assert proxy.forwarded.wait(30)
+    assert proxy.forwarded.wait(30), f"the swap never reached the proxy; emkg load said:\n{text}"
     time.sleep(1.0)  # let the server settle
     assert code == 0, text
     assert "the server may still be running it: following it" in text
