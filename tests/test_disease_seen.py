@@ -9,11 +9,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from rdflib import Graph, Namespace, URIRef
+import pytest
+from rdflib import Dataset, Graph, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS
 
 from emkg import paths
+from emkg.engines import OxigraphEngine
+from emkg.htmlreport.data import collect
+from emkg.htmlreport.page import write_report
 from emkg.synthetic import cohort_lines
+from reportpage import open_report
 
 EMKG = Namespace("https://w3id.org/emkg/ontology#")
 #: innermost bracketed groups of each kind (a VALUES block, an object; an IN list, a tuple, a
@@ -140,3 +145,32 @@ def test_the_synthetic_cohort_marks_subclinical_only_disease_it_saw() -> None:
     statuses = {graph.value(f, EMKG.findingStatus) for f in marked}
     assert statuses <= seen
     assert len(statuses) > 1
+
+
+@pytest.mark.browser
+def test_the_report_draws_as_disease_the_findings_the_ontology_counts(
+    browser_page, dataset: Dataset, tmp_path: Path
+) -> None:
+    engine = OxigraphEngine.from_dataset(dataset)
+    page = open_report(browser_page, write_report(tmp_path / "report.html", collect(engine)))
+    drawn = dict(
+        page.locator("svg.lane .mark [data-disease-seen]").evaluate_all(
+            "gs => gs.map(g => [g.closest('.mark').dataset.event, g.dataset.diseaseSeen])"
+        )
+    )
+    table = engine.select(
+        """PREFIX emkg: <https://w3id.org/emkg/ontology#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?finding ?seen ?label WHERE {
+          ?finding a emkg:EMFinding .
+          OPTIONAL { ?finding emkg:findingStatus ?status . ?status rdfs:label ?label .
+                     ?status a emkg:DiseaseSeenStatus . BIND (true AS ?seen) }
+        }"""
+    )
+    expected = {str(f): "true" if seen is not None else "false" for f, seen, _l in table.rows}
+    assert "true" in expected.values()
+    assert "false" in expected.values()
+    assert drawn == expected
+    labels = sorted({str(label) for _f, seen, label in table.rows if seen is not None})
+    legend = page.locator("text=disease seen (").first.text_content() or ""
+    assert legend.strip() == f"disease seen ({', '.join(labels)})"

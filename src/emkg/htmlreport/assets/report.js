@@ -402,6 +402,7 @@
     if (st.key === "Pseudoprogression") { attrs["fill-opacity"] = 0.35; attrs["stroke-dasharray"] = "2 2"; attrs.stroke = "#222"; }
     if (st.key === "NotAssessed") { attrs.fill = "#fff"; attrs.stroke = "#999"; attrs["stroke-dasharray"] = "1 2"; }
     for (var k in attrs) glyph.setAttribute(k, attrs[k]);
+    glyph.setAttribute("data-disease-seen", seen ? "true" : "false");
     var parts = [glyph];
     if (st.key === "Resolved") parts.push(s("line", { x1: x - 7, y1: y + 7, x2: x + 7, y2: y - 7, stroke: "#222", "stroke-width": 1.5 }));
     if (st.key === "Progressing") parts.push(s("text", { x: x + 7, y: y - 5, "class": "badge-text" }, "+"));
