@@ -273,3 +273,11 @@ def test_the_link_pass_in_runs_finds_what_one_pass_finds(tmp_path: Path, runs: i
     assert one.term_to_data == 1
     split = group_files([first, second], TERMS, runs=runs)
     assert _settled(split) == _settled(one)
+
+
+@pytest.mark.parametrize("runs", [1, 2])
+def test_empty_files_give_no_group(tmp_path: Path, runs: int) -> None:
+    empty = tmp_path / "empty.nt"
+    empty.write_bytes(b"")
+    g = group_files([empty, empty], TERMS, runs=runs)
+    assert (g.triples, g.sizes, g.usable) == (0, {}, False)

@@ -359,8 +359,8 @@ def _linked(grouping: Grouping, runs: list[list[_Part]]) -> _Links:
     processes at the same time, joined in the order of the runs: the same unions, counts
     and predicates as one pass over all the lines (:class:`Unreadable` if a run has an
     unreadable line)."""
-    if len(runs) == 1:
-        return _link(grouping, runs[0])
+    if len(runs) <= 1:  # none: the files are empty
+        return _link(grouping, runs[0] if runs else [])
     from emkg.forkpool import forked_pool
 
     _FORKED["grouping"] = grouping

@@ -240,8 +240,7 @@ class StoreFacts:
                     found[n] = min(index, found.get(n, index))
             self._file.update(found)
             placed |= set(found)
-        self._owners(nodes)
-        self._mark(nodes)
+        self._owners(nodes)  # leaves ``nodes`` marked
         for n, label, case_label in self.select(_LABELS):
             chosen = label if label is not None else case_label
             if n is not None and chosen is not None and n not in self._labels:
@@ -252,9 +251,11 @@ class StoreFacts:
             self._ask(patients - self._asked)
 
     def _owners(self, nodes: set[Node]) -> None:
-        """The named node each blank node hangs from, walking up parent by parent."""
+        """The named node each blank node hangs from, walking up parent by parent (``nodes``,
+        marked when called, are marked again at the end if the walk marked others)."""
         parent: dict[Node, Node] = {}
         frontier = {n for n in nodes if isinstance(n, BNode)}
+        walked = bool(frontier)
         known: set[Node] = set()
         while frontier:
             known |= frontier
@@ -279,7 +280,8 @@ class StoreFacts:
                 seen.add(current)
                 current = parent[current]
             self._owner[n] = current
-        self._mark(nodes)
+        if walked:
+            self._mark(nodes)
 
     # -- answers --------------------------------------------------------------------------
 
