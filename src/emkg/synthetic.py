@@ -436,7 +436,8 @@ class _Patient:
             site = v.term(CEREBROSPINAL_FLUID) if rng.random() < 0.12 else self.choice(v.sites())
         f = self.event("EMFinding", "finding", f"EM finding at the {site.label}")
         t(f, _p("site"), site.nt)
-        t(f, _p("findingStatus"), v.member("FindingStatus", status).nt)
+        finding_status = v.member("FindingStatus", status)
+        t(f, _p("findingStatus"), finding_status.nt)
         if site.nt == v.term(CEREBROSPINAL_FLUID).nt:
             method = v.e("CSFCytology")
         elif rng.random() < 0.75:
@@ -454,7 +455,8 @@ class _Patient:
                 t(f, _p("assessmentRole"), v.member("AssessmentRole", context).nt)
             else:
                 t(f, _p("detectionContext"), v.member("DetectionContext", context).nt)
-        present = status in ("Present", "Progressing", "Decreased", "Stable")
+        # disease seen: the statuses the ontology types emkg:DiseaseSeenStatus
+        present = finding_status in v.members("DiseaseSeenStatus")
         if present and rng.random() < 0.3:
             t(f, _p("subclinical"), _lit("true", "boolean"))
         if anchor is not None and days is not None:

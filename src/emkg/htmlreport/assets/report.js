@@ -65,7 +65,6 @@
     Death: { code: "\u2020", stroke: "#000", fill: "#000", ink: "#fff" },
     FollowUp: { code: "FU", stroke: "#444", fill: "#eee", ink: "#111" }
   };
-  var DISEASE_STATUS = { Present: 1, Progressing: 1, Decreased: 1, Stable: 1 };
   // days per unit, for the axis only (the ontology: a month is about 30 days)
   var UNIT_DAYS = { Day: 1, Week: 7, Month: 30.4375, Year: 365.25 };
   var PX_PER_DAY = 2, TIME_CAP = 120, ORDER_GAP = 12, BAR_W = 58, MARK_W = 18, LANE_PAD = 12;
@@ -396,13 +395,14 @@
   function findingGlyph(ev, x, y) {
     var g = findingGroup(ev), st = statusOf(ev), shape = findingShape(ev);
     var glyph = shapePath(shape, x, y, 6.5);
-    var seen = DISEASE_STATUS[st.key] === 1;
+    var seen = ev.diseaseSeen; // the view's diseaseSeen: a status the ontology types emkg:DiseaseSeenStatus
     var fill = seen ? g.colour : st.key === "Pseudoprogression" ? g.colour : "#fff";
     var attrs = { fill: fill, stroke: seen ? "#222" : g.colour === "#FFFFFF" ? "#222" : g.colour, "stroke-width": seen ? 1 : 2.2 };
     if (shape === "cross") { attrs.fill = "none"; attrs.stroke = seen ? g.colour : "#888"; attrs["stroke-width"] = 3; }
     if (st.key === "Pseudoprogression") { attrs["fill-opacity"] = 0.35; attrs["stroke-dasharray"] = "2 2"; attrs.stroke = "#222"; }
     if (st.key === "NotAssessed") { attrs.fill = "#fff"; attrs.stroke = "#999"; attrs["stroke-dasharray"] = "1 2"; }
     for (var k in attrs) glyph.setAttribute(k, attrs[k]);
+    glyph.setAttribute("data-disease-seen", seen ? "true" : "false");
     var parts = [glyph];
     if (st.key === "Resolved") parts.push(s("line", { x1: x - 7, y1: y + 7, x2: x + 7, y2: y - 7, stroke: "#222", "stroke-width": 1.5 }));
     if (st.key === "Progressing") parts.push(s("text", { x: x + 7, y: y - 5, "class": "badge-text" }, "+"));
@@ -841,7 +841,11 @@
     var none = shapePath("cross", 12, 10, 5); none.setAttribute("stroke", "#777"); none.setAttribute("stroke-width", 3);
     g3.appendChild(h("span", { "class": "item" }, legendSwatch(none), " method not stated"));
     var g4 = h("div", { "class": "group" }, h("strong", null, "Status:"));
-    [["filled", "disease seen (present, progressing, decreased, stable)", { fill: "#777", stroke: "#222" }],
+    // the statuses of disease seen, as the view flags them (emkg:DiseaseSeenStatus), named from the data
+    var seenLabels = new Map();
+    events.forEach(function (ev) { if (ev.diseaseSeen) { var st = statusOf(ev); if (st.key) seenLabels.set(st.key, st.label); } });
+    var seenText = "disease seen" + (seenLabels.size ? " (" + Array.from(seenLabels.values()).sort().join(", ") + ")" : "");
+    [["filled", seenText, { fill: "#777", stroke: "#222" }],
      ["open", "absent when looked for", { fill: "#fff", stroke: "#777", "stroke-width": 2.2 }],
      ["slash", "resolved", { fill: "#fff", stroke: "#777", "stroke-width": 2.2 }],
      ["dash", "pseudoprogression", { fill: "#777", "fill-opacity": 0.35, stroke: "#222", "stroke-dasharray": "2 2" }]].forEach(function (st) {
