@@ -281,3 +281,30 @@ def test_empty_files_give_no_group(tmp_path: Path, runs: int) -> None:
     empty.write_bytes(b"")
     g = group_files([empty, empty], TERMS, runs=runs)
     assert (g.triples, g.sizes, g.usable) == (0, {}, False)
+
+
+def _dies(_parts: object) -> object:
+    """A forked process of the link pass killed (as the out-of-memory killer would)."""
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+    raise AssertionError("not reached")
+
+
+@pytest.mark.parametrize("runs", [2, 3])
+def test_a_killed_link_process_leaves_its_runs_to_this_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runs: int
+) -> None:
+    # every forked process of the link pass dies: their runs are read here, in order, with
+    # what one pass finds
+    from emkg import grouping
+
+    first = _write(tmp_path, WITH_LABEL)
+    second = tmp_path / "more.nt"
+    second.write_text(MORE, encoding="utf-8")
+    one = group_files([first, second], TERMS, runs=1)
+    _dies.__qualname__, _dies.__module__ = "_link_apart", "emkg.grouping"
+    monkeypatch.setattr(grouping, "_link_apart", _dies)
+    split = group_files([first, second], TERMS, runs=runs)
+    assert _settled(split) == _settled(one)

@@ -358,9 +358,12 @@ def _linked(grouping: Grouping, runs: list[list[_Part]]) -> _Links:
     """:func:`_link` over each run of lines, the first here and the others in forked
     processes at the same time, joined in the order of the runs: the same unions, counts
     and predicates as one pass over all the lines (:class:`Unreadable` if a run has an
-    unreadable line)."""
+    unreadable line). If a forked process dies (the out-of-memory killer, say), its run and
+    those after it are read here, in the same order."""
     if len(runs) <= 1:  # none: the files are empty
         return _link(grouping, runs[0] if runs else [])
+    from concurrent.futures.process import BrokenProcessPool
+
     from emkg.forkpool import forked_pool
 
     _FORKED["grouping"] = grouping
@@ -370,8 +373,13 @@ def _linked(grouping: Grouping, runs: list[list[_Part]]) -> _Links:
             links = _link(grouping, runs[0])
             parent = grouping.parent
             union = grouping.union
-            for future in later:
-                found, added, joined, ups = future.result()
+            for number, future in enumerate(later, 1):
+                try:
+                    found, added, joined, ups = future.result()
+                except BrokenProcessPool:  # a forked process died: the rest is read here
+                    for run in runs[number:]:
+                        links.merge(_link(grouping, run))
+                    break
                 for node in added:
                     parent.setdefault(node, node)
                 for node, up in zip(joined, ups, strict=True):
