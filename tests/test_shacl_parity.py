@@ -19,7 +19,6 @@ from rdflib import BNode, Graph, Literal
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from emkg import shacl_oxigraph
 from emkg.shacl_oxigraph import Compiler, Plan, UnsupportedShapes
 from emkg.validate import (
     SourceFile,
@@ -30,6 +29,7 @@ from emkg.validate import (
     read_sources,
     validate,
 )
+from shapeplan import compiled_once
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "shapes"
 CONTEXT = FIXTURES / "_context.ttl"
@@ -49,18 +49,8 @@ def ontology() -> Graph:
 
 @pytest.fixture(scope="module", autouse=True)
 def _shapes_compiled_once() -> Iterator[None]:
-    """The oxigraph engine compiles the shapes into its queries (a Plan) at each validation.
-    The tests here validate with one shapes graph, so its plan is made once, by the engine's
-    own Plan, and each oxigraph validation runs that plan (Plan.run reads it, never changes
-    it): about 0.07 s of CPU less a test. What is compiled, run and compared is the same; a
-    validation with any other shapes graph still compiles its own."""
-    plan = Plan(shapes())
-
-    def compiled(graph: Graph) -> Plan:
-        return plan if graph is shapes() else Plan(graph)
-
-    with pytest.MonkeyPatch.context() as env:
-        env.setattr(shacl_oxigraph, "Plan", compiled)
+    """One oxigraph plan of the shapes for the module's validations (tests/shapeplan.py)."""
+    with compiled_once(shapes()):
         yield
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from emkg.validate import (
     read_sources,
     validate,
 )
+from shapeplan import compiled_once
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "shapes"
 CONTEXT = FIXTURES / "_context.ttl"
@@ -57,6 +59,13 @@ def shapes() -> Graph:
 @cache
 def ontology() -> Graph:
     return ontology_graph()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _shapes_compiled_once() -> Iterator[None]:
+    """One oxigraph plan of the shapes for the module's validations (tests/shapeplan.py)."""
+    with compiled_once(shapes()):
+        yield
 
 
 @cache

@@ -16,6 +16,7 @@ import pytest
 from rdflib import URIRef
 
 from emkg import storefacts, validate
+from emkg.completeness import MISSING, NOT_REPORTED, totals
 from emkg.errors import InputError
 from emkg.grouping import group_files
 from emkg.report import ReportBuilder
@@ -187,6 +188,28 @@ def test_the_lines_of_named_result_nodes_come_from_the_batches(
     assert _reports(in_groups) == whole
     assert "named.nt:" in whole["text"]
     assert scanned == []
+
+
+def test_the_batches_count_the_completeness_table(
+    cohort: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # each batch counts the checks of its own nodes per case; the report is left only the
+    # rows of nodes of no batch (none in a synthetic cohort) and gives the whole graph's table
+    whole = ReportBuilder(validate.validate_files_in_store([cohort], grouped=False)).cases
+    monkeypatch.setattr(validate, "BATCH_TRIPLES", 4_000)
+    validation = validate.validate_files_in_store([cohort], grouped=True)
+    facts = validation.facts
+    assert isinstance(facts, GroupedFacts)
+    assert {kind for kind, _held in facts.tallies} == {"patient"}
+    assert len(facts.tallies) == 30
+    assert facts._rows
+    assert not any(facts._rows.values())
+    in_groups = ReportBuilder(validation).cases
+    assert [(c.case.label, c.tally) for c in in_groups] == [(c.case.label, c.tally) for c in whole]
+    everything = totals(in_groups)
+    assert everything.count(MISSING) > 0
+    assert everything.count(NOT_REPORTED) > 0
+    assert everything.checked == sum(c.checked for c in whole)
 
 
 @pytest.mark.parametrize("end", ["\r", "\r\n"])

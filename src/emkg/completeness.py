@@ -10,8 +10,8 @@ to (its focus nodes, computed from its targets as SHACL defines them), the eleme
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -43,21 +43,27 @@ class ElementCheck:
 @dataclass
 class CaseCompleteness:
     case: Case
-    checks: list[ElementCheck] = field(default_factory=list)
+    #: how many checks there are of each (status, element)
+    tally: Counter[tuple[str, URIRef]] = field(default_factory=Counter)
+
+    def add(self, check: ElementCheck) -> None:
+        self.tally[check.status, check.element] += 1
+
+    @property
+    def checked(self) -> int:
+        return sum(self.tally.values())
 
     def count(self, status: str) -> int:
-        return sum(1 for c in self.checks if c.status == status)
+        return sum(n for (s, _e), n in self.tally.items() if s == status)
 
     @property
     def score(self) -> float | None:
-        return self.count(PRESENT) / len(self.checks) if self.checks else None
+        checked = self.checked
+        return self.count(PRESENT) / checked if checked else None
 
     def elements(self, status: str) -> dict[URIRef, int]:
         """How many checks of each element have ``status`` (missing, not reported)."""
-        counts: dict[URIRef, int] = defaultdict(int)
-        for check in self.checks:
-            if check.status == status:
-                counts[check.element] += 1
+        counts = {e: n for (s, e), n in self.tally.items() if s == status}
         return dict(sorted(counts.items(), key=lambda kv: str(kv[0])))
 
     def missing_elements(self) -> dict[URIRef, int]:
@@ -159,8 +165,13 @@ def per_case(validation: Validation, locator: Locator) -> list[CaseCompleteness]
         by_case.setdefault(case, CaseCompleteness(case))
     for check in element_checks(validation, locator):
         case = locator.case(check.focus)
-        by_case.setdefault(case, CaseCompleteness(case)).checks.append(check)
-    return sorted(by_case.values(), key=lambda c: c.case.sort_key)
+        by_case.setdefault(case, CaseCompleteness(case)).add(check)
+    return _in_order(by_case)
+
+
+def _in_order(by_case: dict[Case, CaseCompleteness]) -> list[CaseCompleteness]:
+    """The cases in the table's order (two patients of one label and source by their IRI)."""
+    return sorted(by_case.values(), key=lambda c: (c.case.sort_key, str(c.case.node)))
 
 
 def _column(rows: Iterable[tuple[Node | None, ...]]) -> set[Node]:
@@ -188,15 +199,25 @@ def store_queries(shapes: Graph) -> list[tuple[Node, URIRef, str | None, str]]:
     return found
 
 
+def on_patient_shapes(shapes: Graph) -> set[Node]:
+    """The recommended shapes that accept the patient's ``emkg:notReported`` statement."""
+    return {
+        shape
+        for shape, _element in recommended_shapes(shapes)
+        if (shape, EMKGSH.notReportedOnPatient, Literal(True)) in shapes
+    }
+
+
 def focus_and_stated(
-    facts: StoreFacts, shapes: Graph
+    facts: StoreFacts, queries: list[tuple[Node, URIRef, str | None, str]]
 ) -> tuple[list[Node], set[Node], list[tuple[Node, URIRef, set[Node], set[Node]]]]:
     """The patients, every node whose case the table needs, and per recommended shape its
-    focus nodes and the nodes stating ``emkg:notReported`` its element, asked of ``facts``."""
+    focus nodes and the nodes stating ``emkg:notReported`` its element, asked of ``facts``
+    (``queries``: :func:`store_queries`)."""
     patients = facts.patients()
     asked: set[Node] = set(patients)
     found = []
-    for shape, element, target_query, stated_query in store_queries(shapes):
+    for shape, element, target_query, stated_query in queries:
         focus_set = _column(facts.select(target_query)) if target_query is not None else set()
         stated = _column(facts.select(stated_query))
         found.append((shape, element, focus_set, stated))
@@ -204,47 +225,89 @@ def focus_and_stated(
     return patients, asked, found
 
 
-def per_case_in_store(validation: Validation, locator: FactsLocator) -> list[CaseCompleteness]:
-    """:func:`per_case` for a validation run in the store (:func:`emkg.validate.
-    validate_files_in_store`): the focus nodes of each recommended shape and the
-    ``emkg:notReported`` statements are queried in the store, the cases come from
-    :class:`emkg.storefacts.StoreFacts`."""
-    facts = locator.facts
-    reported = {(r.shape, r.focus) for r in validation.results}
-    patients, asked, found = focus_and_stated(facts, validation.shapes)
+def store_checks(
+    facts: StoreFacts,
+    queries: list[tuple[Node, URIRef, str | None, str]],
+    on_patient: set[Node],
+    reported: set[tuple[Node, Node]],
+    wanted: Callable[[Node], bool] | None = None,
+) -> tuple[list[Node], list[ElementCheck]]:
+    """The patients and the checks (in no set order) of the nodes ``wanted`` keeps (all if
+    None), asked of ``facts``: ``queries`` from :func:`store_queries`, ``on_patient`` from
+    :func:`on_patient_shapes`, ``reported`` the (shape, focus node) of every result."""
+    patients, asked, found = focus_and_stated(facts, queries)
     patient_set = set(patients)
-    pending: list[tuple[Node, URIRef, list[Node], set[Node], bool]] = []
-    for shape, element, focus_set, stated in found:
-        on_patient = (shape, EMKGSH.notReportedOnPatient, Literal(True)) in validation.shapes
-        pending.append((shape, element, sorted(focus_set, key=str), stated, on_patient))
     facts.ask(patients)
     facts.ask_cases(asked)
     checks: list[ElementCheck] = []
-    for shape, element, focus_list, stated, on_patient in pending:
-        focus_set = set(focus_list)
-        for focus in focus_list:
+    for shape, element, focus_set, stated in found:
+        by_patient = shape in on_patient
+        for focus in focus_set:
+            if wanted is not None and not wanted(focus):
+                continue
             if (shape, focus) in reported:
                 status = MISSING
-            elif focus in stated or (on_patient and facts.patient(focus) in stated):
+            elif focus in stated or (by_patient and facts.patient(focus) in stated):
                 status = NOT_REPORTED
             else:
                 status = PRESENT
             checks.append(ElementCheck(shape, element, focus, status))
-        for node in sorted(stated - focus_set, key=str):
-            if on_patient and node in patient_set:
+        for node in stated - focus_set:
+            if (by_patient and node in patient_set) or (wanted is not None and not wanted(node)):
                 continue
             checks.append(ElementCheck(shape, element, node, NOT_REPORTED))
+    if wanted is not None:
+        patients = [p for p in patients if wanted(p)]
+    return patients, checks
+
+
+def tally_in_store(
+    facts: StoreFacts,
+    queries: list[tuple[Node, URIRef, str | None, str]],
+    on_patient: set[Node],
+    reported: set[tuple[Node, Node]],
+    wanted: Callable[[Node], bool],
+) -> dict[tuple[str, object], Counter[tuple[str, URIRef]]]:
+    """:func:`store_checks` of the nodes ``wanted`` keeps, counted per case
+    (:meth:`emkg.storefacts.StoreFacts.case_key`; every patient's case, with no checks too):
+    what a batch of a validation in groups hands to :func:`per_case_in_store`."""
+    patients, checks = store_checks(facts, queries, on_patient, reported, wanted)
+    tallies: dict[tuple[str, object], Counter[tuple[str, URIRef]]] = {}
+    for patient in patients:
+        tallies.setdefault(facts.case_key(patient), Counter())
+    for check in checks:
+        key = facts.case_key(check.focus)
+        tallies.setdefault(key, Counter())[check.status, check.element] += 1
+    return tallies
+
+
+def per_case_in_store(validation: Validation, locator: FactsLocator) -> list[CaseCompleteness]:
+    """:func:`per_case` for a validation run in the store (:func:`emkg.validate.
+    validate_files_in_store`): the focus nodes of each recommended shape and the
+    ``emkg:notReported`` statements are queried in the store, the cases come from
+    :class:`emkg.storefacts.StoreFacts`. In groups, each batch counted its own nodes' checks
+    (:func:`tally_in_store`, in ``facts.tallies``) and left here the rows of the nodes of no
+    batch."""
+    facts = locator.facts
+    reported = {(r.shape, r.focus) for r in validation.results}
+    shapes = validation.shapes
+    patients, checks = store_checks(
+        facts, store_queries(shapes), on_patient_shapes(shapes), reported
+    )
     by_case: dict[Case, CaseCompleteness] = {}
     for patient in patients:
         by_case.setdefault(locator.case(patient), CaseCompleteness(locator.case(patient)))
     for check in checks:
         case = locator.case(check.focus)
-        by_case.setdefault(case, CaseCompleteness(case)).checks.append(check)
-    return sorted(by_case.values(), key=lambda c: c.case.sort_key)
+        by_case.setdefault(case, CaseCompleteness(case)).add(check)
+    for key, tally in facts.tallies.items():
+        case = facts.case_by_key(key, locator.namer)
+        by_case.setdefault(case, CaseCompleteness(case)).tally.update(tally)
+    return _in_order(by_case)
 
 
 def totals(cases: Iterable[CaseCompleteness]) -> CaseCompleteness:
     everything = CaseCompleteness(Case("other", None, "all cases", None))
     for case in cases:
-        everything.checks.extend(case.checks)
+        everything.tally.update(case.tally)
     return everything

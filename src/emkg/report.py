@@ -202,7 +202,7 @@ class ReportBuilder:
             score = f"{row.score:.0%}" if row.score is not None else "-"
             label = self.redactor.text(row.case.label)[:44]
             lines.append(
-                f"  {label:<44} {len(row.checks):>7} {row.count(PRESENT):>7} "
+                f"  {label:<44} {row.checked:>7} {row.count(PRESENT):>7} "
                 f"{row.count(NOT_REPORTED):>8} {row.count(MISSING):>7} {score:>6}"
             )
         return lines
@@ -248,7 +248,7 @@ class ReportBuilder:
             "case": self.redactor.text(row.case.label),
             "patient": str(row.case.node) if row.case.node is not None else None,
             "source": str(row.case.source) if row.case.source is not None else None,
-            "checked": len(row.checks),
+            "checked": row.checked,
             "present": row.count(PRESENT),
             "notReported": row.count(NOT_REPORTED),
             "missing": row.count(MISSING),
@@ -283,7 +283,7 @@ class ReportBuilder:
                 source = f"[{doi}]({row.case.source})"
             score = f"{row.score:.0%}" if row.score is not None else "-"
             lines.append(
-                f"| {label} | {source} | {len(row.checks)} | {row.count(PRESENT)} "
+                f"| {label} | {source} | {row.checked} | {row.count(PRESENT)} "
                 f"| {row.count(NOT_REPORTED)} | {row.count(MISSING)} | {score} "
                 f"| {self._element_list(row.elements(NOT_REPORTED))} "
                 f"| {self._element_list(row.elements(MISSING))} |"

@@ -21,7 +21,7 @@ on the way; the walk on from each patient is asked once per patient, not once pe
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,10 +125,19 @@ class StoreFacts:
         #: the case of each patient, publication and file (:meth:`case`), for one namer
         self._cases: dict[tuple[str, object], Case] = {}
         self._case_namer: Namer | None = None
+        #: the completeness table's checks counted per case key by the batches of a
+        #: validation in groups (:func:`emkg.completeness.tally_in_store`)
+        self.tallies: dict[tuple[str, object], Counter[tuple[str, URIRef]]] = {}
+        #: the rows of the queries :func:`gather` sent, answered again without the store
+        self._answered: dict[str, set[tuple[Node | None, ...]]] = {}
 
     # -- asking -------------------------------------------------------------------------
 
     def select(self, query: str) -> Iterable[tuple[Node | None, ...]]:
+        known = self._answered.get(query)
+        return iter(known) if known is not None else self._select(query)
+
+    def _select(self, query: str) -> Iterable[tuple[Node | None, ...]]:
         solutions = self.store.query(query, use_default_graph_as_union=True)
         assert isinstance(solutions, ox.QuerySolutions)
         names = [v.value for v in solutions.variables]
@@ -310,9 +319,11 @@ class StoreFacts:
     def case(self, node: Node, namer: Namer) -> Case:
         """The case of ``node``: one :class:`Case` object per patient, publication or file
         (for ``namer``), so that the report's tables keyed by case find it by identity."""
-        if namer is not self._case_namer:
-            self._cases.clear()
-            self._case_namer = namer
+        return self.case_by_key(self.case_key(node), namer)
+
+    def case_key(self, node: Node) -> tuple[str, object]:
+        """What :meth:`case` tells cases apart by: ("patient", its patient), else
+        ("publication", its publication), else ("other", the index of its file or None)."""
         patient = self._patient.get(node)
         key: tuple[str, object] = (
             ("patient", patient)
@@ -321,6 +332,13 @@ class StoreFacts:
         )
         if key[1] is None:
             key = ("other", self.file_index(node))
+        return key
+
+    def case_by_key(self, key: tuple[str, object], namer: Namer) -> Case:
+        """The :class:`Case` of a :meth:`case_key` (one object per key and ``namer``)."""
+        if namer is not self._case_namer:
+            self._cases.clear()
+            self._case_namer = namer
         known = self._cases.get(key)
         if known is None:
             known = self._cases[key] = self._new_case(key, namer)
@@ -579,6 +597,8 @@ class GroupedFacts(StoreFacts):
         self._cased |= found.cased
         for node, line in found.lines.items():
             self._lines.setdefault(node, line)
+        for key, tally in found.tallies.items():
+            self.tallies.setdefault(key, Counter()).update(tally)
 
     def select(self, query: str) -> Iterable[tuple[Node | None, ...]]:
         if query not in self._rows:
@@ -612,6 +632,9 @@ class GatheredFacts:
     cased: set[Node]
     #: the lines of the batch's named result nodes (:func:`lines_in_batch`)
     lines: dict[Node, int] = field(default_factory=dict)
+    #: the completeness table's checks of the batch's own nodes, counted per case key
+    #: (:func:`emkg.completeness.tally_in_store`; ``rows`` then keeps the other nodes' rows)
+    tallies: dict[tuple[str, object], Counter[tuple[str, URIRef]]] = field(default_factory=dict)
 
 
 def gather(facts: StoreFacts, focus: Sequence[Node], queries: Iterable[str]) -> GatheredFacts:
@@ -626,6 +649,7 @@ def gather(facts: StoreFacts, focus: Sequence[Node], queries: Iterable[str]) -> 
     for query in [_PATIENTS, *queries]:
         rows[query] = set(facts.select(query))
         asked |= {row[0] for row in rows[query] if row[0] is not None}
+    facts._answered.update(rows)
     facts.ask(facts.patients())
     facts.ask_cases(asked)
     blanks: list[Node] = sorted({n for n in focus if isinstance(n, BNode)}, key=str)

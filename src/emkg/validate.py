@@ -628,7 +628,7 @@ def validate_in_groups(
 
     import pyoxigraph as ox
 
-    from emkg.completeness import store_queries
+    from emkg.completeness import on_patient_shapes, store_queries
     from emkg.grouping import group_files, split_into_batches
     from emkg.shacl_oxigraph import _prologue
     from emkg.storefacts import GroupedFacts
@@ -650,7 +650,8 @@ def validate_in_groups(
     sources = [SourceFile(p, Graph(), _streamed_prefixes(p)) for p in paths_]
     prefixes_ = [dict(s.prefixes) for s in sources]
     facts = GroupedFacts(graphs, paths_, prefixes_)
-    completeness = [q for _s, _e, target, stated in store_queries(shapes) for q in (target, stated)]
+    table = store_queries(shapes)
+    completeness = [q for _s, _e, target, stated in table for q in (target, stated)]
     per_query: list[list[Any]] = [[] for _ in plan.queries]
     #: the result of each row, made as the batches come in (not after the last one)
     per_result: list[list[ValidationResult]] = [[] for _ in plan.queries]
@@ -665,6 +666,8 @@ def validate_in_groups(
         paths=list(paths_),
         prefixes=prefixes_,
         queries=[q for q in completeness if q is not None],
+        table=table,
+        on_patient=on_patient_shapes(shapes),
     )
     started = time.perf_counter()
 
@@ -860,6 +863,7 @@ def _check_batch(
     triples, the quads of the batch, and the seconds the checks took."""
     import pyoxigraph as ox
 
+    from emkg.completeness import tally_in_store
     from emkg.storefacts import StoreFacts, gather, lines_in_batch
 
     number, batch, shared = work
@@ -894,6 +898,14 @@ def _check_batch(
     gathered = gather(facts, focus, c["queries"])
     named = {n for n in focus if c["grouping"].batch_of(n) == number}
     gathered.lines = lines_in_batch(facts, named, batch)
+
+    def own(node: Node) -> bool:  # a data node of this batch (its checks are counted here)
+        return isinstance(node, BNode) or c["grouping"].batch_of(node) == number
+
+    reported = {(row.shape, row.focus) for rows in kept for row, _everywhere in rows}
+    gathered.tallies = tally_in_store(facts, c["table"], c["on_patient"], reported, own)
+    for query, rows in gathered.rows.items():  # the rows of nodes of no batch, for the report
+        gathered.rows[query] = {row for row in rows if row[0] is None or not own(row[0])}
     return kept, gathered, base, added, spent
 
 
