@@ -308,3 +308,14 @@ def test_a_killed_link_process_leaves_its_runs_to_this_one(
     monkeypatch.setattr(grouping, "_link_apart", _dies)
     split = group_files([first, second], TERMS, runs=runs)
     assert _settled(split) == _settled(one)
+
+
+def test_a_line_s_head_is_the_iri_it_starts_with() -> None:
+    # the IRI up to its first ">" (an IRI ends there), whatever follows; no head otherwise
+    from emkg.grouping import NO_HEAD, iri_head
+
+    assert iri_head(f"<{X}p1> <{E}sex> <{E}Female> .\n".encode()) == f"<{X}p1>".encode()
+    assert iri_head(f"<{X}p1><{E}sex><{E}Female>.\n".encode()) == f"<{X}p1>".encode()
+    for line in (b'_:b <p> "x" .\n', b"# <a> <b> <c> .\n", b"<unended\n", b"\n", b""):
+        assert iri_head(line) is NO_HEAD, line
+    assert not any(line.startswith(NO_HEAD) for line in (b"\n", b"<a> <b> <c> .\n"))
