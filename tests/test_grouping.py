@@ -281,3 +281,41 @@ def test_empty_files_give_no_group(tmp_path: Path, runs: int) -> None:
     empty.write_bytes(b"")
     g = group_files([empty, empty], TERMS, runs=runs)
     assert (g.triples, g.sizes, g.usable) == (0, {}, False)
+
+
+def _dies(_parts: object) -> object:
+    """A forked process of the link pass killed (as the out-of-memory killer would)."""
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+    raise AssertionError("not reached")
+
+
+@pytest.mark.parametrize("runs", [2, 3])
+def test_a_killed_link_process_leaves_its_runs_to_this_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runs: int
+) -> None:
+    # every forked process of the link pass dies: their runs are read here, in order, with
+    # what one pass finds
+    from emkg import grouping
+
+    first = _write(tmp_path, WITH_LABEL)
+    second = tmp_path / "more.nt"
+    second.write_text(MORE, encoding="utf-8")
+    one = group_files([first, second], TERMS, runs=1)
+    _dies.__qualname__, _dies.__module__ = "_link_apart", "emkg.grouping"
+    monkeypatch.setattr(grouping, "_link_apart", _dies)
+    split = group_files([first, second], TERMS, runs=runs)
+    assert _settled(split) == _settled(one)
+
+
+def test_a_line_s_head_is_the_iri_it_starts_with() -> None:
+    # the IRI up to its first ">" (an IRI ends there), whatever follows; no head otherwise
+    from emkg.grouping import NO_HEAD, iri_head
+
+    assert iri_head(f"<{X}p1> <{E}sex> <{E}Female> .\n".encode()) == f"<{X}p1>".encode()
+    assert iri_head(f"<{X}p1><{E}sex><{E}Female>.\n".encode()) == f"<{X}p1>".encode()
+    for line in (b'_:b <p> "x" .\n', b"# <a> <b> <c> .\n", b"<unended\n", b"\n", b""):
+        assert iri_head(line) is NO_HEAD, line
+    assert not any(line.startswith(NO_HEAD) for line in (b"\n", b"<a> <b> <c> .\n"))

@@ -22,6 +22,7 @@ from emkg.grouping import group_files
 from emkg.report import ReportBuilder
 from emkg.storefacts import GroupedFacts
 from emkg.synthetic import write_cohort
+from processes import alive, children
 
 E = "https://w3id.org/emkg/ontology#"
 S = "https://w3id.org/emkg/synthetic/"
@@ -131,18 +132,32 @@ def test_a_file_of_no_data_node_is_validated_whole(
     _compare(terms, monkeypatch, groups=False)
 
 
+@pytest.mark.parametrize(
+    "bad_line",
+    [
+        f"<{S}p2/patient> <{E}ageInYears> 12 .",  # the grouping pass cannot read it
+        f'<{S}p2/patient> <{E}note> "no end .',  # it can: only the file's check refuses it
+    ],
+)
 def test_a_bad_line_is_reported_with_its_line_when_grouped(
-    cohort: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    cohort: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, bad_line: str
 ) -> None:
     # the file is checked in a process of its own beside the grouping: its error is the one
-    # emkg reports, with file and line, as when the whole graph is validated
+    # emkg reports, with file and line, as when the whole graph is validated, and without
+    # the constraint queries parsed and checked for the groups first (seconds at scale)
+    from emkg import locality
+
     bad = tmp_path / "bad.nt"
     text = cohort.read_text(encoding="utf-8")
     line = text.count("\n") + 1
-    bad.write_text(text + f"<{S}p2/patient> <{E}ageInYears> 12 .\n", encoding="utf-8")
+    bad.write_text(text + bad_line + "\n", encoding="utf-8")
     monkeypatch.setattr(validate, "BATCH_TRIPLES", 4_000)
+    monkeypatch.setattr(validate, "_WORKERS", 2)
+    log = tmp_path / "log"
+    monkeypatch.setattr(locality, "check_query", _in_log(log, "check", locality.check_query))
     with pytest.raises(InputError) as grouped:
         validate.validate_files_in_store([bad], grouped=True)
+    assert _logged(log) == []
     with pytest.raises(InputError) as whole:
         validate.validate_files_in_store([bad], grouped=False)
     assert str(grouped.value) == str(whole.value)
@@ -251,22 +266,6 @@ sys.exit(main(["validate", sys.argv[1]]))
 """
 
 
-def _children(pid: int) -> set[int]:
-    try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except OSError:
-        return set()
-    return {int(p) for p in text.split()}
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's prctl is Linux's")
 def test_a_killed_validate_leaves_no_process_behind(tmp_path: Path) -> None:
     path = tmp_path / "cohort.nt"
@@ -276,25 +275,25 @@ def test_a_killed_validate_leaves_no_process_behind(tmp_path: Path) -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    children: set[int] = set()
+    forked: set[int] = set()
     try:
         # the file checker and the two batch workers: killed while the batches are checked
         deadline = time.monotonic() + 120
-        while len(children) < 3 and proc.poll() is None and time.monotonic() < deadline:
-            children |= _children(proc.pid)
+        while len(forked) < 3 and proc.poll() is None and time.monotonic() < deadline:
+            forked |= children(proc.pid)
             time.sleep(0.02)
-        assert len(children) == 3, f"saw {sorted(children)} before emkg validate ended"
+        assert len(forked) == 3, f"saw {sorted(forked)} before emkg validate ended"
         proc.kill()
         proc.wait(timeout=10)
         gone = time.monotonic() + 5
-        while any(_alive(p) for p in children) and time.monotonic() < gone:
+        while any(alive(p) for p in forked) and time.monotonic() < gone:
             time.sleep(0.05)
-        left = [p for p in children if _alive(p)]
+        left = [p for p in forked if alive(p)]
         assert not left, f"processes of the killed emkg validate still run: {left}"
     finally:
         proc.kill()
-        for pid in children:
-            if _alive(pid):
+        for pid in forked:
+            if alive(pid):
                 os.kill(pid, signal.SIGKILL)
 
 
@@ -403,3 +402,81 @@ def test_of_two_publications_of_one_text_the_iri_is_chosen_whatever_the_order(
     )
     assert res.returncode == 0, res.stderr[-2000:]
     assert res.stdout.strip() == "URIRef https://doi.org/10.1/x"
+
+
+def _in_log(log: Path, name: str, function: Any) -> Any:
+    """``function`` that first notes its name and process in ``log`` (it may run in a forked
+    process)."""
+
+    def noted(*args: Any, **kwargs: Any) -> Any:
+        with log.open("a", encoding="utf-8") as handle:
+            handle.write(f"{name} {os.getpid()}\n")
+        return function(*args, **kwargs)
+
+    return noted
+
+
+def _logged(log: Path) -> list[tuple[str, int]]:
+    if not log.exists():
+        return []
+    return [(n, int(p)) for n, p in (line.split() for line in log.read_text().splitlines())]
+
+
+def test_the_queries_are_parsed_and_checked_in_the_file_checking_process(
+    cohort: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # the checking process parses the constraint queries once the file is checked, while the
+    # groups are found, then checks their locality: none of it in this process
+    from emkg import locality
+
+    log = tmp_path / "log"
+    monkeypatch.setattr(locality, "parse_ahead", _in_log(log, "parse", locality.parse_ahead))
+    monkeypatch.setattr(locality, "check_query", _in_log(log, "check", locality.check_query))
+    monkeypatch.setattr(validate, "_WORKERS", 2)
+    _compare(cohort, monkeypatch, groups=True)
+    seen = _logged(log)
+    assert seen[0][0] == "parse"
+    assert {n for n, _p in seen} == {"parse", "check"}
+    assert len({p for _n, p in seen}) == 1
+    assert seen[0][1] != os.getpid()
+
+
+def _killed(*_args: object) -> object:
+    """A forked process killed (as the out-of-memory killer would)."""
+    os.kill(os.getpid(), signal.SIGKILL)
+    raise AssertionError("not reached")
+
+
+def test_a_killed_file_checking_process_gives_the_same_report(
+    cohort: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the file is then checked here, and the queries' locality too
+    _killed.__qualname__, _killed.__module__ = "_first_refused", "emkg.validate"
+    monkeypatch.setattr(validate, "_first_refused", _killed)
+    monkeypatch.setattr(validate, "_WORKERS", 2)
+    _compare(cohort, monkeypatch, groups=True)
+
+
+@pytest.mark.parametrize("second_half", ["read beside", "killed"])
+def test_the_link_pass_in_two_halves_gives_the_whole_graphs_report(
+    cohort: Path, monkeypatch: pytest.MonkeyPatch, second_half: str
+) -> None:
+    # the link pass of the grouping read in two runs at once, as for a big input; its
+    # forked process killed, its run is read here
+    from emkg import grouping
+
+    halves: list[int] = []
+    linked = grouping._linked
+
+    def counted(g: grouping.Grouping, runs: list[Any]) -> Any:
+        halves.append(len(runs))
+        return linked(g, runs)
+
+    monkeypatch.setattr(grouping, "SPLIT_BYTES", 0)
+    monkeypatch.setattr(grouping, "_cores", lambda: 2)
+    monkeypatch.setattr(grouping, "_linked", counted)
+    if second_half == "killed":
+        _killed.__qualname__, _killed.__module__ = "_link_apart", "emkg.grouping"
+        monkeypatch.setattr(grouping, "_link_apart", _killed)
+    _compare(cohort, monkeypatch, groups=True)
+    assert halves == [2]

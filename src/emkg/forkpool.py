@@ -7,6 +7,12 @@ ever and keep its memory. On Linux each worker of :func:`forked_pool` asks the k
 signal when the *thread* that forked the worker ends, so only workers forked by the main
 thread (whose end is the process's end) ask for it. Where ``prctl`` is missing, nothing
 changes.
+
+A worker ignores SIGINT: Ctrl-C at a terminal signals the whole process group, and an idle
+worker would print the traceback of its interrupted wait. The parent alone takes it: when
+its block of ``with forked_pool(...)`` ends in an exception (the interrupt, an error), the
+work not started is cancelled and the workers are ended, instead of waiting for the work
+they are doing, whose answer nobody reads.
 """
 
 from __future__ import annotations
@@ -17,15 +23,24 @@ import os
 import signal
 import threading
 from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
 #: prctl option: the signal this process gets when its parent (thread) ends (linux/prctl.h)
 _PR_SET_PDEATHSIG = 1
 
 
+class _ForkedPool(ProcessPoolExecutor):
+    def __exit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> bool | None:
+        if exc_type is not None:
+            end_now(self)
+        return super().__exit__(exc_type, exc_val, exc_tb)
+
+
 def forked_pool(workers: int) -> ProcessPoolExecutor:
     """``workers`` processes forked from this one (at the first submit, sharing its memory as
-    it is then), killed by the kernel if this process dies first."""
-    return ProcessPoolExecutor(
+    it is then), killed by the kernel if this process dies first, ignoring SIGINT, ended
+    at once if the ``with`` block ends in an exception (module docstring)."""
+    return _ForkedPool(
         workers,
         mp_context=multiprocessing.get_context("fork"),
         initializer=_end_with_parent,
@@ -33,8 +48,22 @@ def forked_pool(workers: int) -> ProcessPoolExecutor:
     )
 
 
+def end_now(pool: ProcessPoolExecutor) -> None:
+    """Cancel the work of ``pool`` not started and end its workers (SIGKILL: they ignore
+    SIGINT and hold nothing to save), without waiting for the work they are doing."""
+    processes = list((pool._processes or {}).values())
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+    pool.shutdown(wait=True, cancel_futures=True)
+    for process in processes:
+        process.join()
+
+
 def _end_with_parent(parent: int, parent_main_thread: int | None) -> None:
-    """In a worker, first: SIGKILL when ``parent`` dies (or now, if it is already gone)."""
+    """In a worker, first: ignore SIGINT (module docstring); SIGKILL when ``parent`` dies
+    (or now, if it is already gone)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if threading.get_ident() != parent_main_thread:  # a fork keeps the forking thread's id
         return
     try:

@@ -358,9 +358,12 @@ def _linked(grouping: Grouping, runs: list[list[_Part]]) -> _Links:
     """:func:`_link` over each run of lines, the first here and the others in forked
     processes at the same time, joined in the order of the runs: the same unions, counts
     and predicates as one pass over all the lines (:class:`Unreadable` if a run has an
-    unreadable line)."""
+    unreadable line). If a forked process dies (the out-of-memory killer, say), its run and
+    those after it are read here, in the same order."""
     if len(runs) <= 1:  # none: the files are empty
         return _link(grouping, runs[0] if runs else [])
+    from concurrent.futures.process import BrokenProcessPool
+
     from emkg.forkpool import forked_pool
 
     _FORKED["grouping"] = grouping
@@ -370,8 +373,13 @@ def _linked(grouping: Grouping, runs: list[list[_Part]]) -> _Links:
             links = _link(grouping, runs[0])
             parent = grouping.parent
             union = grouping.union
-            for future in later:
-                found, added, joined, ups = future.result()
+            for number, future in enumerate(later, 1):
+                try:
+                    found, added, joined, ups = future.result()
+                except BrokenProcessPool:  # a forked process died: the rest is read here
+                    for run in runs[number:]:
+                        links.merge(_link(grouping, run))
+                    break
                 for node in added:
                     parent.setdefault(node, node)
                 for node, up in zip(joined, ups, strict=True):
@@ -454,8 +462,20 @@ def _iri(token: bytes) -> str:
     return token.decode("utf-8").strip("<>")
 
 
-#: no line starts with two line feeds (lines are split on one)
-_NO_LINE = b"\n\n"
+#: no line starts with two line feeds (lines are split on one): the head of no line
+NO_HEAD = b"\n\n"
+
+
+def iri_head(line: bytes) -> bytes:
+    """The IRI ``line`` starts with, ``<`` to its first ``>``, else :data:`NO_HEAD`.
+
+    The rule for a run of lines of one subject: an IRI ends at its first ``>``, so every line
+    that starts with the head of a line whose subject is that IRI has that subject too, as
+    :func:`_keyed` would read it. A reader that has read the first line of a run
+    (:func:`_owners`, :func:`emkg.storefacts.lines_in_batch`) knows the others by
+    ``line.startswith(head)`` (written out in its loop: it is the test of most lines)."""
+    end = line.find(b">")
+    return line[: end + 1] if line[:1] == b"<" and end > 0 else NO_HEAD
 
 
 def _nowhere(_line: bytes) -> object:
@@ -472,10 +492,10 @@ def _owners(
     parent = grouping.parent
     for index, path in enumerate(paths):
         tag = b"%d" % index
-        last = _NO_LINE  # the data node IRI the line before started with
+        last = NO_HEAD  # the data node IRI the line before started with (iri_head)
         with path.open("rb") as handle:
             for number, line in enumerate(handle, 1):
-                if line.startswith(last):  # an IRI ends at its first ">": the same subject
+                if line.startswith(last):  # the same subject (iri_head)
                     yield index, last, line, number
                     continue
                 head = line.split(None, 1)
@@ -483,10 +503,10 @@ def _owners(
                 if s[:2] == b"_:":
                     s = tag + s
                 if s in parent:
-                    last = s if s[:1] == b"<" else _NO_LINE
+                    last = s if iri_head(s) == s else NO_HEAD
                     yield index, s, line, number
                     continue
-                last = _NO_LINE
+                last = NO_HEAD
                 found = _keyed(line, tag)
                 if found is not None:
                     s, _p, o = found
@@ -552,7 +572,7 @@ def split_into_batches(
 
     try:
         # the data node of the line before, its batch and files: most lines go on with it
-        last: bytes | None = _NO_LINE
+        last: bytes | None = NO_HEAD
         last_batch, last_numbers = 0, array("Q")
         last_write: Callable[[bytes], object] = _nowhere
         for index, node, line, at in _owners(grouping, paths):

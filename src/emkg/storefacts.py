@@ -481,6 +481,8 @@ def lines_in_batch(
     data node of the batch is in the batch, in the order of the file."""
     from array import array
 
+    from emkg.grouping import NO_HEAD, iri_head
+
     by_file: dict[int, dict[str, Node]] = defaultdict(dict)
     for node in nodes:
         index = facts.file_index(node) if isinstance(node, URIRef) else None
@@ -499,24 +501,24 @@ def lines_in_batch(
             handle = files[index].open("rb")
         except OSError:
             continue
-        last = b"\n\n"  # the IRI the line before started with (no line starts so)
+        last = NO_HEAD  # the IRI the line before started with (iri_head)
         with handle:
             for number, line in enumerate(handle, 1):  # split on line feeds, as the batch was
                 if line.startswith(last):  # the same subject: noted already, or not wanted
                     continue
                 # a line that starts with an ASCII IRI (no blank, ";" or "," in it) names
                 # that IRI as _note_subject would, without decoding the line
-                head = line[: line.find(b">") + 1]
+                head = iri_head(line)
                 whole = _SUBJECT.match(head.decode("ascii")) if head.isascii() else None
-                if head[:1] == b"<" and whole is not None and whole.group(1) == whole.string:
-                    last = head  # an IRI ends at its first ">": a line starting so names it
+                if head is not NO_HEAD and whole is not None and whole.group(1) == whole.string:
+                    last = head
                     known = plain.get(head)
                     if known is not None and known not in subject:
                         subject[known] = number
                         if len(subject) == wanted:
                             break
                     continue
-                last = b"\n\n"
+                last = NO_HEAD
                 _note_subject(line.decode("utf-8", "replace"), number, iris, subject)
                 if len(subject) == wanted:
                     break

@@ -722,19 +722,29 @@ class _Beside:
     """The locality check of :func:`validate_in_groups`, in the process that checked the
     files if there is one: that process parsed the queries while the groups were found
     (rdflib's parser, about 3.5 s of CPU for the shapes' queries), so the check left to do
-    once the groups are known is quick."""
+    once the groups are known is quick. Here if that process died."""
 
-    def __init__(self, checks: _Checks, pool: Any = None) -> None:
+    def __init__(self, checks: _Checks, pool: Any = None, checking: Any = None) -> None:
         self.checks = checks
         self.pool = pool
+        #: the future of :func:`_first_refused` in ``pool``
+        self.checking = checking
 
     def named(self, predicates: Any) -> set[str] | None:
-        """:func:`_names_if_local` of the queries for the groups' ``predicates``."""
+        """:func:`_names_if_local` of the queries for the groups' ``predicates``; None at
+        once, without parsing the queries, if the checking process refused a file (its error
+        is raised at the end of :func:`_checked_beside`'s block)."""
         if self.pool is None:
             return _names_if_local(self.checks, predicates)
-        return cast(
-            "set[str] | None", self.pool.submit(_names_if_local, self.checks, predicates).result()
-        )
+        try:
+            if self.checking is not None and self.checking.result() is not None:
+                return None
+            return cast(
+                "set[str] | None",
+                self.pool.submit(_names_if_local, self.checks, predicates).result(),
+            )
+        except Exception:  # the checking process died: the check here
+            return _names_if_local(self.checks, predicates)
 
 
 @contextmanager
@@ -757,7 +767,7 @@ def _checked_beside(paths_: Sequence[Path], checks: _Checks) -> Iterator[_Beside
     with forked_pool(1) as pool:
         checking = pool.submit(_first_refused, list(paths_), [text for text, _t in checks])
         try:
-            yield _Beside(checks, pool)
+            yield _Beside(checks, pool, checking)
         finally:  # a refused file is what to report, even if the block failed on it
             try:
                 refused = checking.result()
@@ -812,9 +822,9 @@ class _Batches:
     def __enter__(self) -> _Batches:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+    def __exit__(self, *exc: Any) -> None:
+        if self.pool is not None:  # on an exception (Ctrl-C), the workers are ended at once
+            self.pool.__exit__(*exc)
 
     def submit(self, number: int, batch: dict[int, Path], shared: dict[int, Path]) -> None:
         work = (number, dict(batch), dict(shared))
