@@ -9,7 +9,6 @@ canonical form (``"P1100M"^^xsd:duration`` reads back as ``"P91Y8M"``), which is
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -19,7 +18,7 @@ from rdflib import BNode, Graph, Literal
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from emkg.shacl_oxigraph import Compiler, Plan, UnsupportedShapes
+from emkg.shacl_oxigraph import Compiler, UnsupportedShapes
 from emkg.validate import (
     SourceFile,
     Validation,
@@ -29,7 +28,6 @@ from emkg.validate import (
     read_sources,
     validate,
 )
-from shapeplan import compiled_once
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "shapes"
 CONTEXT = FIXTURES / "_context.ttl"
@@ -45,13 +43,6 @@ def shapes() -> Graph:
 @cache
 def ontology() -> Graph:
     return ontology_graph()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _shapes_compiled_once() -> Iterator[None]:
-    """One oxigraph plan of the shapes for the module's validations (tests/shapeplan.py)."""
-    with compiled_once(shapes()):
-        yield
 
 
 def _node(node: Node | None, graph: Graph) -> str:
@@ -123,7 +114,7 @@ def test_a_shared_sparql_target_is_found_once_and_leaves_the_store_as_it_was() -
     scan runs once per validation (its focus nodes in a scratch graph), the six constraints
     still fire on the invalid fixture as pySHACL's do (the parity tests above), and the store
     holds exactly its quads again afterwards."""
-    from emkg.shacl_oxigraph import store_from_graph
+    from emkg.shacl_oxigraph import Plan, store_from_graph
     from emkg.validate import hierarchy
 
     plan = Plan(shapes())

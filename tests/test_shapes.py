@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -37,7 +36,6 @@ from emkg.validate import (
     read_sources,
     validate,
 )
-from shapeplan import compiled_once
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "shapes"
 CONTEXT = FIXTURES / "_context.ttl"
@@ -59,13 +57,6 @@ def shapes() -> Graph:
 @cache
 def ontology() -> Graph:
     return ontology_graph()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _shapes_compiled_once() -> Iterator[None]:
-    """One oxigraph plan of the shapes for the module's validations (tests/shapeplan.py)."""
-    with compiled_once(shapes()):
-        yield
 
 
 @cache
