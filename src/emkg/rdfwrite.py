@@ -88,7 +88,10 @@ def _long_string(match: re.Match[str]) -> str:
 def _long_strings(text: str) -> str:
     """Oxigraph writes a line break in a literal as ``\\n``; the SPARQL of a shape or a
     query reads better as a ``\"\"\"`` long string over several lines, as the source has it."""
-    return _STRING.sub(_long_string, text)
+    if "\\n" not in text:
+        return text
+    lines = text.split("\n")  # Oxigraph writes each literal on one line
+    return "\n".join(_STRING.sub(_long_string, line) if "\\n" in line else line for line in lines)
 
 
 def _split_prefixes(data: bytes) -> list[bytes]:

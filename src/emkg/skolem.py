@@ -106,8 +106,8 @@ def stable_labels(triples: Iterable[Triple]) -> dict[BNode, str]:
     return _Namer(triples).labels()
 
 
-def _renamed(graph: Graph, skolem_base: str | None) -> list[ox.Triple]:
-    """The triples of ``graph`` as Oxigraph terms with stable blank-node names, sorted."""
+def _renamed(graph: Graph, skolem_base: str | None) -> list[tuple[OxTerm, OxTerm, OxTerm]]:
+    """The triples of ``graph`` as Oxigraph terms with stable blank-node names."""
     triples = list(graph.triples((None, None, None)))
     converted: dict[Node, OxTerm] = {
         node: ox.NamedNode(skolem_base + label)
@@ -122,13 +122,12 @@ def _renamed(graph: Graph, skolem_base: str | None) -> list[ox.Triple]:
             found = converted[node] = to_oxigraph(node)  # type: ignore[arg-type]
         return found
 
-    renamed = [ox.Triple(term(s), term(p), term(o)) for s, p, o in triples]  # type: ignore[arg-type]
-    return sorted(renamed, key=str)
+    return [(term(s), term(p), term(o)) for s, p, o in triples]
 
 
 def stable_triples(graph: Graph) -> list[ox.Triple]:
     """The triples of ``graph`` with stable blank-node labels (kept blank), sorted."""
-    return _renamed(graph, None)
+    return sorted((ox.Triple(s, p, o) for s, p, o in _renamed(graph, None)), key=str)  # type: ignore[arg-type]
 
 
 def stable_quads(ds: Dataset, keep_blank: Iterable[URIRef] = ()) -> list[ox.Quad]:
@@ -148,5 +147,6 @@ def stable_quads(ds: Dataset, keep_blank: Iterable[URIRef] = ()) -> list[ox.Quad
         name = graph.identifier
         base = None if name in blank else f"{GENID_BASE}{str(name).rstrip('/').rsplit('/', 1)[-1]}/"
         target = ox.NamedNode(str(name))
-        quads += (ox.Quad(t.subject, t.predicate, t.object, target) for t in _renamed(graph, base))
+        renamed = [ox.Quad(s, p, o, target) for s, p, o in _renamed(graph, base)]  # type: ignore[arg-type]
+        quads += sorted(renamed, key=str)  # one graph: the same graph name ends every line
     return quads
