@@ -21,23 +21,21 @@ build made.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, VOID, XSD
-from rdflib.term import Node
 
-from emkg import paths, release, swap
+from emkg import paths, rdfwrite, release, swap
 from emkg.catalogue_rdf import catalogue_turtle
 from emkg.errors import InputError, describe_os_error
 from emkg.rdfio import parse_into
-from emkg.skolem import stable_dataset, stable_graph
+from emkg.results import to_oxigraph
+from emkg.skolem import stable_quads, stable_triples
 
 EMKG = Namespace("https://w3id.org/emkg/ontology#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
@@ -46,15 +44,14 @@ ONTOLOGY_GRAPH = URIRef(GRAPH_BASE + "ontology")
 DATASET_IRI = URIRef("https://w3id.org/emkg/dataset")
 ONTOLOGY_IRI = URIRef("https://w3id.org/emkg/ontology")
 
-#: file name -> (rdflib serializer, media type)
-RELEASE_FILES: dict[str, tuple[str, str]] = {
-    "emkg.ttl": ("turtle", "text/turtle"),
-    "emkg.nt": ("nt", "application/n-triples"),
-    "emkg.jsonld": ("json-ld", "application/ld+json"),
-    "emkg.trig": ("trig", "application/trig"),
-    "emkg.nq": ("nquads", "application/n-quads"),
+#: the graph's release files: file name -> media type
+RELEASE_FILES: dict[str, str] = {
+    "emkg.ttl": "text/turtle",
+    "emkg.nt": "application/n-triples",
+    "emkg.jsonld": "application/ld+json",
+    "emkg.trig": "application/trig",
+    "emkg.nq": "application/n-quads",
 }
-_QUAD_FILES = {"emkg.trig", "emkg.nq"}
 #: release files that are not the graph: file name -> media type
 SIDE_FILES: dict[str, str] = {
     "queries.ttl": "text/turtle",  # the saved queries as SPARQL examples (emkg.catalogue_rdf)
@@ -193,11 +190,14 @@ def dataset_counts(store: ox.Store, graphs: dict[str, int]) -> dict[str, int]:
 graph_counts = release.graph_counts
 
 
-def _ontology_version_iri(ds: Dataset) -> URIRef:
-    onto = ds.graph(ONTOLOGY_GRAPH)
-    for version in onto.objects(ONTOLOGY_IRI, OWL.versionIRI):
-        if isinstance(version, URIRef):
-            return version
+def _ontology_version_iri(quads: Sequence[ox.Quad]) -> URIRef:
+    graph, subject, predicate = (
+        ox.NamedNode(str(t)) for t in (ONTOLOGY_GRAPH, ONTOLOGY_IRI, OWL.versionIRI)
+    )
+    for quad in quads:
+        found = quad.graph_name == graph and quad.subject == subject
+        if found and quad.predicate == predicate and isinstance(quad.object, ox.NamedNode):
+            return URIRef(quad.object.value)
     return ONTOLOGY_IRI
 
 
@@ -215,64 +215,90 @@ DCAT_VERSION = URIRef("http://www.w3.org/ns/dcat#version")  # DCAT 3
 
 def media_type(name: str) -> str:
     """The media type of a release file."""
-    return RELEASE_FILES[name][1] if name in RELEASE_FILES else SIDE_FILES[name]
+    return RELEASE_FILES[name] if name in RELEASE_FILES else SIDE_FILES[name]
+
+
+#: the prefixes of ``void.ttl``
+VOID_PREFIXES: dict[str, str] = {
+    "dcat": str(DCAT),
+    "dcterms": str(DCTERMS),
+    "emkg": str(EMKG),
+    "owl": str(OWL),
+    "spdx": str(SPDX),
+    "void": str(VOID),
+    "xsd": str(XSD),
+}
 
 
 def void_description(
-    ds: Dataset, counts: dict[str, int], graphs: dict[str, int], files: dict[str, bytes]
-) -> Graph:
+    quads: Sequence[ox.Quad],
+    counts: dict[str, int],
+    graphs: dict[str, int],
+    files: dict[str, bytes],
+) -> list[ox.Triple]:
     """VoID + DCAT description of the release: no blank nodes, no dates, so it is stable.
 
-    Each file is a ``dcat:Distribution`` with its media type as an IANA IRI, its size and an
-    ``spdx:Checksum`` node (SHA-256, ``xsd:hexBinary``) named after the file.
+    ``quads``: the curated release (:func:`emkg.skolem.stable_quads`), whose graphs state
+    their licences. Each file is a ``dcat:Distribution`` with its media type as an IANA IRI,
+    its size and an ``spdx:Checksum`` node (SHA-256, ``xsd:hexBinary``) named after the file.
     """
     from emkg import __version__
 
-    g = Graph()
-    g.bind("void", VOID)
-    g.bind("dcat", DCAT)
-    g.bind("dcterms", DCTERMS)
-    g.bind("emkg", EMKG)
-    g.bind("spdx", SPDX)
+    g: list[ox.Triple] = []
+
+    def add(s: URIRef, p: URIRef, o: URIRef | Literal | ox.NamedNode | ox.Literal) -> None:
+        obj = o if isinstance(o, ox.NamedNode | ox.Literal) else to_oxigraph(o)
+        g.append(ox.Triple(ox.NamedNode(str(s)), ox.NamedNode(str(p)), obj))
+
+    stated: dict[tuple[str, str], list[ox.NamedNode | ox.Literal]] = {}
+    wanted = {str(DCTERMS.license), str(DCTERMS.rights)}
+    for quad in quads:
+        if quad.predicate.value in wanted and isinstance(quad.object, ox.NamedNode | ox.Literal):
+            key = (str(quad.graph_name.value), quad.predicate.value)  # type: ignore[union-attr]
+            stated.setdefault(key, []).append(quad.object)
     d = DATASET_IRI
-    g.add((d, RDF.type, VOID.Dataset))
-    g.add((d, RDF.type, DCAT.Dataset))
-    g.add((d, DCTERMS.title, Literal("emkg: extramedullary B-ALL knowledge graph", lang="en")))
-    g.add((d, DCTERMS.rights, Literal(DATASET_RIGHTS, lang="en")))
-    g.add((d, DCTERMS.hasVersion, Literal(__version__)))
-    g.add((d, DCAT_VERSION, Literal(__version__)))
-    g.add((d, OWL.versionInfo, Literal(__version__)))
-    g.add((d, DCTERMS.conformsTo, _ontology_version_iri(ds)))
-    g.add((d, VOID.triples, Literal(counts["triples"], datatype=XSD.integer)))
-    g.add((d, VOID.vocabulary, URIRef("https://w3id.org/emkg/ontology#")))
+    add(d, RDF.type, VOID.Dataset)
+    add(d, RDF.type, DCAT.Dataset)
+    add(d, DCTERMS.title, Literal("emkg: extramedullary B-ALL knowledge graph", lang="en"))
+    add(d, DCTERMS.rights, Literal(DATASET_RIGHTS, lang="en"))
+    add(d, DCTERMS.hasVersion, Literal(__version__))
+    add(d, DCAT_VERSION, Literal(__version__))
+    add(d, OWL.versionInfo, Literal(__version__))
+    add(d, DCTERMS.conformsTo, _ontology_version_iri(quads))
+    add(d, VOID.triples, Literal(counts["triples"], datatype=XSD.integer))
+    add(d, VOID.vocabulary, URIRef("https://w3id.org/emkg/ontology#"))
     for name, cls in _COUNTED_CLASSES.items():
         part = URIRef(f"{DATASET_IRI}/partition/{name}")
-        g.add((d, VOID.classPartition, part))
-        g.add((part, VOID["class"], cls))
-        g.add((part, VOID.entities, Literal(counts[name], datatype=XSD.integer)))
+        add(d, VOID.classPartition, part)
+        add(part, VOID["class"], cls)
+        add(part, VOID.entities, Literal(counts[name], datatype=XSD.integer))
     for graph_iri, n in sorted(graphs.items()):
         sub = URIRef(graph_iri)
-        g.add((d, VOID.subset, sub))
-        g.add((sub, RDF.type, VOID.Dataset))
-        g.add((sub, VOID.triples, Literal(n, datatype=XSD.integer)))
-        for stated in ds.graph(sub).objects(None, DCTERMS.license):
-            g.add((sub, DCTERMS.license, stated))
-        for rights in ds.graph(sub).objects(None, DCTERMS.rights):
-            g.add((sub, DCTERMS.rights, rights))
+        add(d, VOID.subset, sub)
+        add(sub, RDF.type, VOID.Dataset)
+        add(sub, VOID.triples, Literal(n, datatype=XSD.integer))
+        for predicate in (DCTERMS.license, DCTERMS.rights):
+            for value in stated.get((graph_iri, str(predicate)), []):
+                add(sub, predicate, value)
     for name, data in sorted(files.items()):
         dist = URIRef(f"https://w3id.org/emkg/dataset/{name}")
-        g.add((d, DCAT.distribution, dist))
-        g.add((dist, RDF.type, DCAT.Distribution))
-        g.add((dist, DCAT.downloadURL, URIRef(name, base="https://w3id.org/emkg/release/")))
-        g.add((dist, DCAT.mediaType, URIRef(IANA_MEDIA + media_type(name))))
-        g.add((dist, DCAT.byteSize, Literal(len(data), datatype=XSD.integer)))
+        add(d, DCAT.distribution, dist)
+        add(dist, RDF.type, DCAT.Distribution)
+        add(dist, DCAT.downloadURL, URIRef(name, base="https://w3id.org/emkg/release/"))
+        add(dist, DCAT.mediaType, URIRef(IANA_MEDIA + media_type(name)))
+        add(dist, DCAT.byteSize, Literal(len(data), datatype=XSD.integer))
         checksum = URIRef(f"{dist}#sha256")
-        g.add((dist, SPDX.checksum, checksum))
-        g.add((checksum, RDF.type, SPDX.Checksum))
-        g.add((checksum, SPDX.algorithm, SHA256))
+        add(dist, SPDX.checksum, checksum)
+        add(checksum, RDF.type, SPDX.Checksum)
+        add(checksum, SPDX.algorithm, SHA256)
         digest = hashlib.sha256(data).hexdigest()
-        g.add((checksum, SPDX.checksumValue, Literal(digest, datatype=XSD.hexBinary)))
+        add(checksum, SPDX.checksumValue, Literal(digest, datatype=XSD.hexBinary))
     return g
+
+
+def void_turtle(triples: list[ox.Triple]) -> bytes:
+    """``void.ttl``: the description in Turtle."""
+    return rdfwrite.turtle(rdfwrite.sorted_triples(triples), VOID_PREFIXES)
 
 
 def jsonld_context() -> dict[str, str]:
@@ -282,95 +308,46 @@ def jsonld_context() -> dict[str, str]:
     return dict(sorted(PREFIXES.items()))
 
 
-def _sorted_graph(triples: Iterable[tuple[Node, Node, Node]], like: Dataset) -> Graph:
-    g = Graph()
-    for prefix, ns in like.namespaces():
-        g.bind(prefix, ns, override=False)
-    for triple in sorted(set(triples), key=lambda t: (t[0].n3(), t[1].n3(), t[2].n3())):
-        g.add(triple)
-    return g
+def _prefixes(graph: Graph) -> dict[str, str]:
+    """The prefixes bound in ``graph`` (the sources' own, and rdflib's)."""
+    return {prefix: str(namespace) for prefix, namespace in graph.namespaces() if prefix}
 
 
-def _sorted_json(value: Any, in_list: bool = False) -> Any:
-    """JSON-LD with every unordered array sorted (``@list`` arrays keep their order)."""
-    if isinstance(value, dict):
-        return {k: _sorted_json(v, in_list=(k == "@list")) for k, v in sorted(value.items())}
-    if isinstance(value, list):
-        items = [_sorted_json(v) for v in value]
-        return items if in_list else sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
-    return value
-
-
-def _stable_jsonld(text: str) -> bytes:
-    """``emkg.jsonld`` with a stable order of nodes, keys and values (a JSON-LD value array
-    is a set unless it is an ``@list``), so that the same graph gives the same bytes."""
-    document = _sorted_json(json.loads(text))
-    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def _stable_trig(stable: Dataset) -> bytes:
-    """TriG with the named graphs in IRI order, each written as rdflib writes one graph."""
-    prefixes: dict[str, str] = {}
-    blocks: list[str] = []
-    names = sorted(str(g.identifier) for g in stable.graphs() if len(g))
-    for name in names:
-        single = Dataset()
-        for prefix, ns in stable.namespaces():
-            single.bind(prefix, ns, override=False)
-        target = single.graph(URIRef(name))
-        for triple in stable.graph(URIRef(name)):
-            target.add(triple)
-        body: list[str] = []
-        for line in single.serialize(format="trig").splitlines():
-            if line.startswith("@prefix "):
-                prefix, _sep, rest = line[len("@prefix ") :].partition(" ")
-                prefixes[prefix] = rest
-            elif line.strip():
-                body.append(line)
-        blocks.append("\n".join(body))
-    head = [f"@prefix {p} {rest}" for p, rest in sorted(prefixes.items())]
-    return ("\n".join(head) + "\n\n" + "\n\n".join(blocks) + "\n").encode("utf-8")
-
-
-def release_files(ds: Dataset) -> tuple[dict[str, bytes], Dataset]:
-    """The release files of the curated dataset as bytes, VoID apart, and the stable dataset.
+def release_files(ds: Dataset) -> tuple[dict[str, bytes], list[ox.Quad]]:
+    """The release files of the curated dataset as bytes, VoID apart, and the stable quads.
 
     The same input gives the same bytes: blank nodes get names derived from their content
-    (those of the curated graph are skolemised, :mod:`emkg.skolem`), triples are added and
-    lines written in sorted order, and nothing records the time of the build.
+    (those of the curated graph are skolemised, :mod:`emkg.skolem`), statements are written
+    in sorted order (:mod:`emkg.rdfwrite`), and nothing records the time of the build.
     """
-    stable = stable_dataset(ds, keep_blank=[ONTOLOGY_GRAPH])
-    union = _sorted_graph(((s, p, o) for s, p, o, _g in stable.quads()), stable)
-    files: dict[str, bytes] = {}
-    for name, (fmt, _media) in RELEASE_FILES.items():
-        source: Graph = stable if name in _QUAD_FILES else union
-        if name == "emkg.jsonld":
-            data = _stable_jsonld(source.serialize(format=fmt, context=jsonld_context()))
-        elif name == "emkg.trig":
-            data = _stable_trig(stable)
-        else:
-            data = source.serialize(format=fmt, encoding="utf-8")
-        if name in {"emkg.nt", "emkg.nq"}:  # stable line order for diffs and checksums
-            lines = sorted(line for line in data.decode("utf-8").splitlines() if line.strip())
-            data = ("\n".join(lines) + "\n").encode("utf-8")
-        files[name] = data
-    files["queries.ttl"] = catalogue_turtle()
-    files["shapes.ttl"] = stable_graph(shapes_graph()).serialize(format="turtle", encoding="utf-8")
-    files["ontology.ttl"] = _sorted_graph(stable.graph(ONTOLOGY_GRAPH), stable).serialize(
-        format="turtle", encoding="utf-8"
-    )
-    return files, stable
+    quads = stable_quads(ds, keep_blank=[ONTOLOGY_GRAPH])
+    union = rdfwrite.sorted_triples(q.triple for q in quads)
+    prefixes = _prefixes(ds)
+    ontology = ox.NamedNode(str(ONTOLOGY_GRAPH))
+    shapes = shapes_graph()
+    files = {
+        "emkg.ttl": rdfwrite.turtle(union, prefixes),
+        "emkg.nt": rdfwrite.ntriples(union),
+        "emkg.jsonld": rdfwrite.jsonld(union, jsonld_context()),
+        "emkg.trig": rdfwrite.trig(quads, prefixes),
+        "emkg.nq": rdfwrite.nquads(quads),
+        "queries.ttl": catalogue_turtle(),
+        "shapes.ttl": rdfwrite.turtle(stable_triples(shapes), _prefixes(shapes)),
+        "ontology.ttl": rdfwrite.turtle(
+            [q.triple for q in quads if q.graph_name == ontology], prefixes
+        ),
+    }
+    return files, quads
 
 
 def serialize_release(ds: Dataset) -> tuple[dict[str, bytes], BuildReport]:
     """All release files as bytes, plus counts, from an in-memory store; nothing is written."""
-    files, stable = release_files(ds)
+    files, quads = release_files(ds)
     store = ox.Store()
     store.load(files["emkg.nq"], format=ox.RdfFormat.N_QUADS)
     graphs = graph_counts(store)
     counts = dataset_counts(store, graphs)
-    void = void_description(stable, counts, graphs, files)
-    files["void.ttl"] = void.serialize(format="turtle", encoding="utf-8")
+    files["void.ttl"] = void_turtle(void_description(quads, counts, graphs, files))
     report = BuildReport(out_dir=Path(), counts=counts, graphs=graphs)
     report.files = {name: len(data) for name, data in files.items()}
     return files, report
@@ -395,7 +372,7 @@ def build_into(
         inputs = release.stamp_inputs(source_files(), data)
     ds = dataset if dataset is not None else assemble()
     assembled = time.perf_counter() - started
-    made: list[tuple[dict[str, bytes], Dataset]] = []
+    made: list[tuple[dict[str, bytes], list[ox.Quad]]] = []
 
     def curated_nquads() -> bytes:  # called while the users' files load
         made.append(release_files(ds))
@@ -409,10 +386,9 @@ def build_into(
         counts=dataset_counts,
         reuse=reuse,
     )
-    files, stable = made[0]
+    files, quads = made[0]
     graphs = written.manifest.graphs
-    void = void_description(stable, written.counts, graphs, files)
-    files["void.ttl"] = void.serialize(format="turtle", encoding="utf-8")
+    files["void.ttl"] = void_turtle(void_description(quads, written.counts, graphs, files))
     for name, content in files.items():
         (folder / name).write_bytes(content)  # a plain write: umask-default permissions
     report = BuildReport(out_dir=folder, counts=written.counts, graphs=graphs)

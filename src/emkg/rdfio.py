@@ -433,12 +433,19 @@ def _ill_typed_error(path: Path, bad: list[Literal], text: str) -> InputError:
 
 def read_file(path: Path) -> Graph:
     """Read one RDF file into a new Graph (a Dataset for TriG and N-Quads), checked."""
-    path = Path(path)
+    fmt = rdf_format_or_none(Path(path))
+    return _read_into(Path(path), Dataset() if fmt in _QUAD_FORMATS else Graph())
+
+
+def _read_into(path: Path, fresh: Graph) -> Graph:
+    """Read one RDF file into ``fresh``, an empty graph, checked; ``fresh`` is returned.
+
+    On failure ``fresh`` may hold part of the file: the caller discards or empties it.
+    """
     data = read_input_bytes(path)
     fmt = rdf_format(path)
     text = decode_utf8(path, data) if fmt != "xml" else data.decode("utf-8", "replace")
     _strict_check(path, fmt, data, text)
-    fresh: Graph = Dataset() if fmt in _QUAD_FORMATS else Graph()
     try:
         with quiet_rdflib():
             if fmt == "xml":
@@ -531,7 +538,7 @@ def _check_quads(quads: Iterable[ox.Quad], seen: set[tuple[str, str]], bad: list
 def parse_into(graph: Graph, path: Path) -> None:
     """Parse ``path`` into ``graph``; raise InputError naming file, line and column on failure.
 
-    Nothing is added to ``graph`` when the file is refused.
+    No triple is added to ``graph`` when the file is refused.
     """
     path = Path(path)
     if rdf_format_or_none(path) in _QUAD_FORMATS and not isinstance(graph, Dataset):
@@ -540,6 +547,13 @@ def parse_into(graph: Graph, path: Path) -> None:
             f"{rdf_format(path)} holds named graphs; read it with read_dataset",
             path=path,
         )
+    if not isinstance(graph, Dataset) and len(graph) == 0:
+        try:  # read straight into an empty graph, which saves a copy of every triple
+            _read_into(path, graph)
+        except BaseException:
+            graph.remove((None, None, None))  # no triple is kept of a refused file
+            raise
+        return
     fresh = read_file(path)
     for prefix, namespace in fresh.namespaces():
         if prefix:

@@ -17,7 +17,7 @@ under ``https://w3id.org/emkg/.well-known/genid/<source>/``, so a store that loa
 release twice holds each node once, and a query can name one. The ontology's blank nodes
 (OWL restrictions, lists, axioms) stay blank, as OWL 2 DL requires, with the same stable
 labels. Everything is computed in one pass over the triples plus a sort: linear up to the
-sort.
+sort. The renamed triples come out as Oxigraph terms, sorted, for :mod:`emkg.rdfwrite`.
 """
 
 from __future__ import annotations
@@ -26,12 +26,15 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 
+import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.term import Node
 
 from emkg.rdfcompare import GENID_BASE
+from emkg.results import to_oxigraph
 
 Triple = tuple[Node, Node, Node]
+OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
 
 
 def _n3(term: Node) -> str:
@@ -103,50 +106,47 @@ def stable_labels(triples: Iterable[Triple]) -> dict[BNode, str]:
     return _Namer(triples).labels()
 
 
-def _renamed(graph: Graph, skolem_base: str | None) -> list[Triple]:
+def _renamed(graph: Graph, skolem_base: str | None) -> list[tuple[OxTerm, OxTerm, OxTerm]]:
+    """The triples of ``graph`` as Oxigraph terms with stable blank-node names."""
     triples = list(graph.triples((None, None, None)))
-    labels = stable_labels(triples)
-    names: dict[BNode, Node] = {
-        node: URIRef(skolem_base + label) if skolem_base is not None else BNode("b" + label)
-        for node, label in labels.items()
+    converted: dict[Node, OxTerm] = {
+        node: ox.NamedNode(skolem_base + label)
+        if skolem_base is not None
+        else ox.BlankNode("b" + label)
+        for node, label in stable_labels(triples).items()
     }
 
-    def swap(term: Node) -> Node:
-        return names[term] if isinstance(term, BNode) else term
+    def term(node: Node) -> OxTerm:
+        found = converted.get(node)
+        if found is None:
+            found = converted[node] = to_oxigraph(node)  # type: ignore[arg-type]
+        return found
 
-    renamed = [(swap(s), p, swap(o)) for s, p, o in triples]
-    return sorted(renamed, key=lambda t: (_n3(t[0]), _n3(t[1]), _n3(t[2])))
-
-
-def stable_graph(graph: Graph) -> Graph:
-    """A copy of ``graph`` with stable blank-node labels (kept blank), triples added sorted."""
-    out = Graph()
-    for prefix, namespace in graph.namespaces():
-        out.bind(prefix, namespace, override=False)
-    for triple in _renamed(graph, None):
-        out.add(triple)
-    return out
+    return [(term(s), term(p), term(o)) for s, p, o in triples]
 
 
-def stable_dataset(ds: Dataset, keep_blank: Iterable[URIRef] = ()) -> Dataset:
-    """A copy of ``ds`` with stable blank-node names, graphs and triples added in sorted order.
+def stable_triples(graph: Graph) -> list[ox.Triple]:
+    """The triples of ``graph`` with stable blank-node labels (kept blank), sorted."""
+    return sorted((ox.Triple(s, p, o) for s, p, o in _renamed(graph, None)), key=str)  # type: ignore[arg-type]
+
+
+def stable_quads(ds: Dataset, keep_blank: Iterable[URIRef] = ()) -> list[ox.Quad]:
+    """The quads of ``ds`` with stable blank-node names, sorted by graph IRI, then triple.
 
     Blank nodes of the graphs in ``keep_blank`` (the ontology) get stable labels; those of
     every other named graph are skolemised under ``GENID_BASE`` + the graph's last path
     segment + ``/``.
     """
     blank = set(keep_blank)
-    out = Dataset()
-    for prefix, namespace in ds.namespaces():
-        out.bind(prefix, namespace, override=False)
     graphs = sorted(
         (g for g in ds.graphs() if isinstance(g.identifier, URIRef) and len(g)),
         key=lambda g: str(g.identifier),
     )
+    quads: list[ox.Quad] = []
     for graph in graphs:
         name = graph.identifier
         base = None if name in blank else f"{GENID_BASE}{str(name).rstrip('/').rsplit('/', 1)[-1]}/"
-        target = out.graph(name)
-        for triple in _renamed(graph, base):
-            target.add(triple)
-    return out
+        target = ox.NamedNode(str(name))
+        renamed = [ox.Quad(s, p, o, target) for s, p, o in _renamed(graph, base)]  # type: ignore[arg-type]
+        quads += sorted(renamed, key=str)  # one graph: the same graph name ends every line
+    return quads
