@@ -46,13 +46,13 @@ def seeds_dir() -> Path:
     return found
 
 
-def _as_a_user(*argv: str) -> str:
-    """``emkg ARGV`` in a process of its own (hash seed 1, as a user's command), which must
-    exit 0; what it printed."""
+def _as_a_user(*argv: str, seed: str = "1") -> str:
+    """``emkg ARGV`` in a process of its own (hash seed ``seed``, as a user's command), which
+    must exit 0; what it printed."""
     res = subprocess.run(
         [sys.executable, "-m", "emkg", *argv],
         cwd=paths.project_root(),
-        env={**os.environ, "PYTHONHASHSEED": "1"},
+        env={**os.environ, "PYTHONHASHSEED": seed},
         capture_output=True,
         text=True,
         timeout=600,
@@ -74,13 +74,33 @@ def curated_release(
     folder, takes ``curated_release_copy``; a test about building builds its own.
     """
 
-    def make(folder: Path) -> None:
-        _as_a_user("build", "--out", str(folder / "dist"))
+    yield from _built_once(tmp_path_factory, pytestconfig, "curated-release", "1")
 
-    release = made_once(tmp_path_factory, pytestconfig, "curated-release", make) / "dist"
+
+@pytest.fixture(scope="session")
+def curated_rebuild(
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+) -> Iterator[Path]:
+    """The curated release built a second time, once per test run, in a process of its own
+    with another hash seed (2): the rebuild that tests/test_reproducible.py compares with
+    ``curated_release`` byte for byte and tests/test_build.py as graphs. Read-only, shared
+    by all workers, as ``curated_release``."""
+    yield from _built_once(tmp_path_factory, pytestconfig, "curated-rebuild", "2")
+
+
+def _built_once(
+    factory: pytest.TempPathFactory, config: pytest.Config, name: str, seed: str
+) -> Iterator[Path]:
+    """``emkg build --out DIR`` once per test run (:func:`releases.made_once`); its files must
+    be as built when the worker's session ends."""
+
+    def make(folder: Path) -> None:
+        _as_a_user("build", "--out", str(folder / "dist"), seed=seed)
+
+    release = made_once(factory, config, name, make) / "dist"
     built = release_files_as_found(release)
     yield release
-    assert release_files_as_found(release) == built, "a test wrote into the shared release"
+    assert release_files_as_found(release) == built, f"a test wrote into the shared {name}"
 
 
 @pytest.fixture(scope="session")
