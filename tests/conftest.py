@@ -14,7 +14,7 @@ from rdflib import Dataset, Graph
 
 import cqanswers
 from emkg import build, paths
-from releases import copy_release, made_once, release_files_as_found
+from releases import MainJob, copy_release, made_once, release_files_as_found
 
 # Headless Chromium fixtures (browser_page, open_browser) for the browser tests.
 pytest_plugins = ("browser",)
@@ -46,6 +46,22 @@ def seeds_dir() -> Path:
     return found
 
 
+def _as_a_user(*argv: str, seed: str = "1") -> str:
+    """``emkg ARGV`` in a process of its own (hash seed ``seed``, as a user's command), which
+    must exit 0; what it printed."""
+    res = subprocess.run(
+        [sys.executable, "-m", "emkg", *argv],
+        cwd=paths.project_root(),
+        env={**os.environ, "PYTHONHASHSEED": seed},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    return res.stdout
+
+
 @pytest.fixture(scope="session")
 def curated_release(
     tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
@@ -58,22 +74,57 @@ def curated_release(
     folder, takes ``curated_release_copy``; a test about building builds its own.
     """
 
-    def make(folder: Path) -> None:
-        res = subprocess.run(
-            [sys.executable, "-m", "emkg", "build", "--out", str(folder / "dist")],
-            cwd=paths.project_root(),
-            env={**os.environ, "PYTHONHASHSEED": "1"},
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        assert res.returncode == 0, res.stderr[-2000:]
+    yield from _built_once(tmp_path_factory, pytestconfig, "curated-release", "1")
 
-    release = made_once(tmp_path_factory, pytestconfig, "curated-release", make) / "dist"
+
+@pytest.fixture(scope="session")
+def curated_rebuild(
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+) -> Iterator[Path]:
+    """The curated release built a second time, once per test run, in a process of its own
+    with another hash seed (2): the rebuild that tests/test_reproducible.py compares with
+    ``curated_release`` byte for byte and tests/test_build.py as graphs. Read-only, shared
+    by all workers, as ``curated_release``."""
+    yield from _built_once(tmp_path_factory, pytestconfig, "curated-rebuild", "2")
+
+
+def _built_once(
+    factory: pytest.TempPathFactory, config: pytest.Config, name: str, seed: str
+) -> Iterator[Path]:
+    """``emkg build --out DIR`` once per test run (:func:`releases.made_once`); its files must
+    be as built when the worker's session ends."""
+
+    def make(folder: Path) -> None:
+        _as_a_user("build", "--out", str(folder / "dist"), seed=seed)
+
+    release = made_once(factory, config, name, make) / "dist"
     built = release_files_as_found(release)
     yield release
-    assert release_files_as_found(release) == built, "a test wrote into the shared release"
+    assert release_files_as_found(release) == built, f"a test wrote into the shared {name}"
+
+
+@pytest.fixture(scope="session")
+def main_job(
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+) -> Iterator[MainJob]:
+    """``emkg all --out DIR`` on the curated project, run once per test run and shared.
+
+    Run as a user runs it (a process of its own, hash seed 1) by whichever test worker asks
+    first; its release is read-only (checked as for ``curated_release``). A test that
+    changes it takes a copy (``copy_release``).
+    """
+
+    def make(folder: Path) -> None:
+        printed = _as_a_user("all", "--out", str(folder / "dist"))
+        (folder / "printed.txt").write_text(printed, encoding="utf-8")
+
+    folder = made_once(tmp_path_factory, pytestconfig, "main-job", make)
+    job = MainJob(folder / "dist", (folder / "printed.txt").read_text(encoding="utf-8"))
+    written = release_files_as_found(job.release)
+    yield job
+    assert release_files_as_found(job.release) == written, (
+        "a test wrote into the main job's release"
+    )
 
 
 @pytest.fixture

@@ -12,9 +12,19 @@ from __future__ import annotations
 import fcntl
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+
+@dataclass(frozen=True)
+class MainJob:
+    """What the README's main job, ``emkg all --out DIR``, wrote (``release``) and printed
+    (the ``main_job`` fixture, tests/conftest.py)."""
+
+    release: Path
+    printed: str
 
 
 def run_folder(factory: pytest.TempPathFactory, config: pytest.Config) -> Path:

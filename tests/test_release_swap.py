@@ -22,6 +22,7 @@ import pytest
 
 from emkg import paths, swap
 from emkg.cli import main
+from releases import MainJob, copy_release
 
 DEAD_PID = 4_194_304 + 17  # above Linux's largest pid: never a running process
 
@@ -125,12 +126,14 @@ zz:patient1 a emkg:Patient ;
 
 
 def test_all_keeps_a_failing_release_beside_the_good_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    main_job: MainJob,
 ) -> None:
-    # the previous, good release is a passing emkg all's: its validation report, CQ1 answer
-    # and HTML report are in it too, and must be kept as they are
-    good = tmp_path / "dist"
-    assert main(["all", "--out", str(good)]) == 0
+    # the previous, good release is a passing emkg all's (a copy of the run's main job): its
+    # validation report, CQ1 answer and HTML report are in it too, and must be kept as they are
+    good = copy_release(main_job.release, tmp_path / "dist")
     assert (good / "validation.txt").is_file()
     assert (good / "emkg-report.html").is_file()
     before = {p.relative_to(good): p.read_bytes() for p in good.rglob("*") if p.is_file()}

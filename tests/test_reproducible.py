@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
@@ -35,27 +32,11 @@ RDF_TYPE = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 HEX_BINARY = URIRef("http://www.w3.org/2001/XMLSchema#hexBinary")
 
 
-def _build(out: Path, seed: str) -> None:
-    env = {**os.environ, "PYTHONHASHSEED": seed}
-    res = subprocess.run(
-        [sys.executable, "-m", "emkg", "build", "--out", str(out)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert res.returncode == 0, res.stderr[-2000:]
-
-
 @pytest.fixture(scope="module")
-def two_builds(
-    tmp_path_factory: pytest.TempPathFactory, curated_release: Path
-) -> tuple[Path, Path]:
-    """The run's curated release (built in its own process, hash seed 1) and one more build."""
-    second = tmp_path_factory.mktemp("second") / "dist"
-    _build(second, "2")
-    return curated_release, second
+def two_builds(curated_release: Path, curated_rebuild: Path) -> tuple[Path, Path]:
+    """The run's curated release (built in its own process, hash seed 1) and its rebuild (in
+    another process, hash seed 2), both made once per run (tests/conftest.py)."""
+    return curated_release, curated_rebuild
 
 
 def test_two_builds_in_a_row_give_byte_identical_files(two_builds: tuple[Path, Path]) -> None:

@@ -141,9 +141,18 @@ class Resolver:
         return self._terms
 
     def _candidates(self, wanted: str) -> TermTable:
-        """The part of the term table that can match ``wanted`` (one query, a few rows)."""
-        if self._terms is not None or getattr(self.engine, "values", None) == "outer":
-            # an outer VALUES clause binds ?wanted after the FILTER has run: read it all
+        """The part of the term table that can match ``wanted`` (one query, a few rows).
+
+        Where the targeted query would read the whole table anyway, the table is read
+        instead, once, and kept for the next values: an outer VALUES clause binds ?wanted
+        after the FILTER has run, and rdflib's engine filters only after reading every row
+        (on the curated graph the match query took 0.5 s of CPU there, the table 0.6 s).
+        """
+        if (
+            self._terms is not None
+            or getattr(self.engine, "values", None) == "outer"
+            or getattr(self.engine, "filters_after_scan", False)
+        ):
             return self.term_table()
         rows = self.engine.select(TERM_MATCH_QUERY, {"wanted": Literal(wanted)}).rows
         return _term_table(row[:5] for row in rows)

@@ -90,6 +90,10 @@ class RdflibEngine:
     """rdflib's SPARQL engine over one Graph holding the union of all named graphs."""
 
     name = "rdflib"
+    #: rdflib evaluates a FILTER on every solution of the group it closes: a query that
+    #: matches one value against a table reads the whole table (read by
+    #: :meth:`emkg.params.Resolver.term_table` instead, once for all values)
+    filters_after_scan = True
 
     def __init__(self, graph: Graph, origin: str) -> None:
         self.graph = graph
