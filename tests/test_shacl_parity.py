@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from rdflib import BNode, Graph, Literal
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
@@ -137,3 +137,42 @@ def test_a_shared_sparql_target_is_found_once_and_leaves_the_store_as_it_was() -
     assert set(store) == before
     assert list(store.named_graphs()) == []
     assert before
+
+
+def test_the_queries_of_a_target_with_no_focus_node_are_not_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A class, node, subjects-of or objects-of target with no focus node in the store: its
+    queries are left out (one ``ASK`` each instead), and the rows are those of running every
+    query. Worked out by hand: ex:a1 is an ex:A without ex:p (sh:minCount 1 fails); no node is
+    an ex:B or has ex:q, so those shapes' queries are not run; ex:missing is a target node
+    though no triple names it (SHACL validates it all the same: not an ex:A, sh:class fails)."""
+    from emkg.shacl_oxigraph import Plan, store_from_graph
+
+    prefixes = """@prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix ex: <https://example.org/> .
+    """
+    rules = Graph().parse(
+        data=prefixes
+        + """
+        ex:AShape a sh:NodeShape ; sh:targetClass ex:A ;
+            sh:property [ sh:path ex:p ; sh:minCount 1 ] .
+        ex:BShape a sh:NodeShape ; sh:targetClass ex:B ;
+            sh:property [ sh:path ex:p ; sh:minCount 1 ] .
+        ex:QShape a sh:NodeShape ; sh:targetSubjectsOf ex:q ;
+            sh:property [ sh:path ex:p ; sh:minCount 1 ] .
+        ex:NodeShape a sh:NodeShape ; sh:targetNode ex:missing ; sh:class ex:A .
+        """,
+        format="turtle",
+    )
+    data = Graph().parse(data=prefixes + "ex:a1 a ex:A ; ex:r 1 .", format="turtle")
+    plan = Plan(rules)
+    store = store_from_graph(data)
+    skipped = {plan.queries[i].shape for i in plan._of_empty_targets(store)}
+    ex = "https://example.org/"
+    assert skipped == {rules.value(URIRef(ex + s), SH.property) for s in ("BShape", "QShape")}
+    rows = plan.run(store)
+    found = {(str(r.focus).rsplit("/", 1)[-1], str(r.component).rsplit("#", 1)[-1]) for r in rows}
+    assert found == {("a1", "MinCountConstraintComponent"), ("missing", "ClassConstraintComponent")}
+    monkeypatch.setattr(Plan, "_of_empty_targets", lambda _plan, _store: iter(()))
+    assert plan.run(store) == rows
