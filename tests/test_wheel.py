@@ -8,6 +8,7 @@ in reach, and must write its release there with the same CQ1 answer as the check
 
 from __future__ import annotations
 
+import ensurepip
 import os
 import shutil
 import subprocess
@@ -92,13 +93,17 @@ def test_emkg_all_from_the_installed_wheel_in_an_empty_folder(
 ) -> None:
     venv = tmp_path / "venv"
     env = _clean_env()
-    # a venv without a pip of its own (making one took 5.9 s of the test's CPU), the wheel and
-    # its dependencies installed into it by this pip (--python, pip 22.3 or later, which
-    # scripts/test.sh installs: pip installs for that interpreter, into its site-packages)
+    # a venv without a pip of its own (installing one took 5.9 s of the test's CPU); the wheel
+    # and its dependencies installed into it by the pip that Python itself ships (ensurepip's
+    # bundled wheel, run from the wheel by the venv's interpreter): the pip a user's
+    # `python3 -m venv` would have given, not this test run's upgraded one
     _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=tmp_path, env=env)
     python = venv / "bin" / "python"
-    install = ["-m", "pip", "--python", str(python), "install", "-q", str(wheel)]
-    _run([sys.executable, *install], cwd=tmp_path, env=env)
+    bundled = sorted((Path(ensurepip.__file__).parent / "_bundled").glob("pip-*.whl"))
+    assert bundled, "this Python ships no pip wheel (ensurepip/_bundled)"
+    _run(
+        [str(python), str(bundled[-1] / "pip"), "install", "-q", str(wheel)], cwd=tmp_path, env=env
+    )
     empty = tmp_path / "work"
     empty.mkdir()
 

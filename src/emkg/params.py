@@ -103,7 +103,9 @@ class TermTable:
             return
         if how == "label":
             self.labels.setdefault(term, text)
-        folded = (text if how in _MAPPING_RANK else (key or text)).casefold()
+        # lower-cased as the store's match query does (SPARQL LCASE), not casefolded: the same
+        # value resolves alike on every engine ("STRASSE" does not name "Straße")
+        folded = (text if how in _MAPPING_RANK else (key or text)).lower()
         self.by_key.setdefault((how, folded), set()).add(term)
 
     def accepts(self, term: str, kinds: set[str]) -> bool:
@@ -169,7 +171,7 @@ class Resolver:
             if table.accepts(iri, kinds):
                 return URIRef(iri)
             for how in _MAPPING_RANK:
-                mapped = table.by_key.get((how, iri.casefold()), set())
+                mapped = table.by_key.get((how, iri.lower()), set())
                 found = {t for t in mapped if table.accepts(t, kinds)}
                 if len(found) == 1:
                     return URIRef(found.pop())
@@ -179,7 +181,7 @@ class Resolver:
                 f"parameter {name}: {raw!r} is not {what} in the ontology or its imports",
                 hint=self._suggest(raw, self.term_table(), kinds),
             )
-        key = raw.strip().casefold()
+        key = raw.strip().lower()
         for how in _LABEL_RANK:
             found = {t for t in table.by_key.get((how, key), set()) if table.accepts(t, kinds)}
             if len(found) == 1:
@@ -240,10 +242,8 @@ class Resolver:
                 f"parameter {name}: {raw!r} is not an IRI or CURIE", hint="give an IRI or a CURIE"
             )
         table = self.engine.select(INSTANCE_TABLE_QUERY, {"class": cls})
-        key = raw.strip().casefold()
-        found = {
-            str(t) for t, _c, _x, k in table.rows if k is not None and str(k).casefold() == key
-        }
+        key = raw.strip().lower()
+        found = {str(t) for t, _c, _x, k in table.rows if k is not None and str(k).lower() == key}
         if len(found) == 1:
             return URIRef(found.pop())
         if found:
