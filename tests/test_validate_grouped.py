@@ -480,3 +480,51 @@ def test_the_link_pass_in_two_halves_gives_the_whole_graphs_report(
         monkeypatch.setattr(grouping, "_link_apart", _killed)
     _compare(cohort, monkeypatch, groups=True)
     assert halves == [2]
+
+
+def _batch_killed(marker: Path | None) -> Any:
+    """``validate._check_batch`` whose worker is killed (as the out-of-memory killer would)
+    at batch 1: the first time only if ``marker`` is a file to create then, else every time."""
+    check = validate._check_batch
+
+    def killed(work: tuple[int, dict[int, Path], dict[int, Path]]) -> Any:
+        if work[0] == 1 and (marker is None or not marker.exists()):
+            if marker is not None:
+                marker.touch()
+            os.kill(os.getpid(), signal.SIGKILL)
+        return check(work)
+
+    killed.__qualname__, killed.__module__ = "_check_batch", "emkg.validate"
+    return killed
+
+
+def test_a_killed_batch_worker_gives_the_same_report(
+    cohort: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # the batches not taken when a worker died are checked again by a new worker, and stderr
+    # says so, with the signal
+    monkeypatch.setattr(validate, "_check_batch", _batch_killed(tmp_path / "killed once"))
+    monkeypatch.setattr(validate, "_WORKERS", 2)
+    _compare(cohort, monkeypatch, groups=True)
+    assert (tmp_path / "killed once").exists()
+    err = capfd.readouterr().err
+    assert "a process checking batches was killed by SIGKILL" in err, err
+    assert re.search(r"the \d+ batches not finished are checked again", err), err
+
+
+def test_a_batch_worker_killed_again_gives_a_clear_error(
+    cohort: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # killed in the new worker too: exit 2, what happened and what to do, no traceback
+    from emkg.cli import main
+
+    monkeypatch.setattr(validate, "_check_batch", _batch_killed(None))
+    monkeypatch.setattr(validate, "_WORKERS", 2)
+    monkeypatch.setattr(validate, "GROUP_LIMIT", 0)
+    monkeypatch.setattr(validate, "BATCH_TRIPLES", 4_000)
+    assert main(["validate", str(cohort)]) == 2
+    err = capfd.readouterr().err
+    assert "killed by SIGKILL" in err, err
+    assert "needs more memory" in err, err
+    assert "what to do: free memory" in err, err
+    assert "Traceback" not in err, err

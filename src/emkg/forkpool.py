@@ -13,6 +13,10 @@ worker would print the traceback of its interrupted wait. The parent alone takes
 its block of ``with forked_pool(...)`` ends in an exception (the interrupt, an error), the
 work not started is cancelled and the workers are ended, instead of waiting for the work
 they are doing, whose answer nobody reads.
+
+A worker that dies (the out-of-memory killer's SIGKILL) breaks its pool: every future not
+done raises :class:`~concurrent.futures.process.BrokenProcessPool`, and the pool kills its
+other workers (SIGTERM). :func:`how_ended` says how, for the caller's message.
 """
 
 from __future__ import annotations
@@ -58,6 +62,23 @@ def end_now(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=True, cancel_futures=True)
     for process in processes:
         process.join()
+
+
+def how_ended(pool: ProcessPoolExecutor, processes: list[Any]) -> str:
+    """How the first of ``processes`` (the workers of the broken ``pool``) to die ended, for a
+    message: "killed by SIGKILL", "ended with status 1". A SIGTERM is the pool's own ending of
+    the other workers, so any other end is told first. Waits for the pool's ending."""
+    pool.shutdown(wait=True, cancel_futures=True)
+    codes = [p.exitcode for p in processes if p.exitcode not in (None, 0)]
+    codes.sort(key=lambda code: code == -signal.SIGTERM)
+    if not codes:
+        return "ended"
+    if codes[0] > 0:
+        return f"ended with status {codes[0]}"
+    try:
+        return f"killed by {signal.Signals(-codes[0]).name}"
+    except ValueError:
+        return f"killed by signal {-codes[0]}"
 
 
 def _end_with_parent(parent: int, parent_main_thread: int | None) -> None:

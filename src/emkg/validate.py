@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -41,7 +42,7 @@ from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
 
 from emkg import build, paths
-from emkg.errors import InputError
+from emkg.errors import EmkgError, InputError
 from emkg.rdfio import parse_into, read_graph
 
 EMKG = Namespace("https://w3id.org/emkg/ontology#")
@@ -811,13 +812,23 @@ class _Batches:
     :data:`_WORKERS` forked processes as soon as it is written (:meth:`submit`), and ``take``
     receives the results in the order of the batches, as they come; with one worker, each
     batch is checked at once, so ``take`` receives them in the order they are written (the
-    caller sorts the rows: the order does not change the report)."""
+    caller sorts the rows: the order does not change the report).
+
+    A worker that dies (the out-of-memory killer's SIGKILL) breaks the pool and the work of
+    every batch not yet taken: those batches, and the later ones, are checked by one new
+    worker (half the memory of two at once), and stderr says so. If that one dies too, the
+    run stops with an :class:`EmkgError` that says what to do."""
 
     def __init__(self, take: Callable[[int, Any], None]) -> None:
         self.take = take
         self.pool: Any = None
+        #: the pool's worker processes (for how one ended)
+        self.processes: list[Any] = []
         self.pending: dict[int, Any] = {}
+        #: the work of each batch sent and not yet taken, to send again if a worker dies
+        self.works: dict[int, tuple[int, dict[int, Path], dict[int, Path]]] = {}
         self.next = 0
+        self.redone = False
 
     def __enter__(self) -> _Batches:
         return self
@@ -832,18 +843,76 @@ class _Batches:
             self.take(number, _check_batch(work))
             return
         if self.pool is None:  # forked now: the groups and their batches are known
-            from emkg.forkpool import forked_pool
-
-            self.pool = forked_pool(_WORKERS)
-        self.pending[number] = self.pool.submit(_check_batch, work)
+            self._fork(_WORKERS)
+        self.works[number] = work
+        self._send(number)
         while self.next in self.pending and self.pending[self.next].done():
-            self.take(self.next, self.pending.pop(self.next).result())
-            self.next += 1
+            self._take_next()
 
     def finish(self) -> None:
         while self.next in self.pending:
-            self.take(self.next, self.pending.pop(self.next).result())
-            self.next += 1
+            self._take_next()
+
+    def _fork(self, workers: int) -> None:
+        from emkg.forkpool import forked_pool
+
+        self.pool = forked_pool(workers)
+        self.processes = []
+
+    def _send(self, number: int) -> None:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            self.pending[number] = self.pool.submit(_check_batch, self.works[number])
+        except BrokenProcessPool:  # a worker died since the last batch was taken
+            self._redo()
+            return
+        if not self.processes:  # forked at the first submit (all of them, with fork)
+            self.processes = list((self.pool._processes or {}).values())
+
+    def _take_next(self) -> None:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            done = self.pending[self.next].result()
+        except BrokenProcessPool:
+            self._redo()
+            return
+        del self.pending[self.next], self.works[self.next]
+        self.take(self.next, done)
+        self.next += 1
+
+    def _redo(self) -> None:
+        """A worker died: send every batch not taken to one new worker, or stop if that was
+        done already."""
+        from emkg.forkpool import how_ended
+
+        how = how_ended(self.pool, self.processes)
+        if self.redone:
+            raise EmkgError(
+                f"a process checking batches was {how} again, while checking the batches "
+                "of a process that died before: the run needs more memory than it had",
+                hint="free memory (end other programs) or give the run more (a larger "
+                "machine or container limit), and run it again",
+            )
+        self.redone = True
+        checked = {  # kept: their checks ended before the worker died
+            n: f
+            for n, f in self.pending.items()
+            if f.done() and not f.cancelled() and f.exception() is None
+        }
+        again = sorted(set(self.works) - set(checked))
+        oom = " (the out-of-memory killer's signal)" if how.endswith("SIGKILL") else ""
+        print(
+            f"emkg validate: a process checking batches was {how}{oom}; the {len(again)} "
+            "batches not finished are checked again, by one new process",
+            file=sys.stderr,
+            flush=True,
+        )
+        self._fork(1)
+        self.pending = checked
+        for number in again:
+            self._send(number)
 
 
 #: what the processes checking batches share (set before they are forked)
