@@ -7,13 +7,14 @@ The Markdown report is the completeness table that README.md shows (CQ15).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rdflib import Graph, URIRef
+from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDFS, SH
 from rdflib.term import Node
 
@@ -295,10 +296,19 @@ class ReportBuilder:
     # -- Turtle ----------------------------------------------------------------------------
 
     def turtle(self) -> str:
+        """The SHACL report graph as Turtle, the same bytes for the same input: blank nodes
+        get the content-derived labels of :mod:`emkg.skolem` and the statements are written
+        sorted by :mod:`emkg.rdfwrite`, as the release files are."""
+        from emkg import rdfwrite
+        from emkg.skolem import stable_triples
+
         graph: Graph = self.redactor.graph(self.validation.report_graph())
+        prefixes = {str(p): str(n) for p, n in graph.namespaces() if p}
         for prefix, namespace in self.namer.prefixes().items():
-            graph.bind(prefix, namespace, override=False)
-        return graph.serialize(format="turtle")
+            if prefix and prefix not in prefixes and namespace not in prefixes.values():
+                prefixes[prefix] = namespace
+        triples = stable_triples(_in_stable_order(graph))
+        return rdfwrite.turtle(triples, prefixes).decode("utf-8")
 
     def render(self, fmt: str) -> str:
         if fmt == "text":
@@ -310,3 +320,90 @@ class ReportBuilder:
         if fmt == "turtle":
             return self.turtle()
         raise InputError(f"unknown report format {fmt!r}", hint="use " + ", ".join(FORMATS))
+
+
+Triple = tuple[Node, Node, Node]
+#: one edge of a blank node: direction (">" out, "<" in), predicate, the other end, the triple
+Edge = tuple[str, Node, Node, Triple]
+
+
+def _in_stable_order(graph: Graph) -> list[Triple]:
+    """The triples of ``graph`` in an order that does not depend on its blank nodes' ids.
+
+    :func:`emkg.skolem.stable_labels` names a blank node by its content and anchor, and
+    numbers the nodes that share both in the order it meets them. A report's blank nodes
+    from the data (time offsets as focus nodes) hold no content in the report, so results on
+    two of them can share content and anchor, and then the order decides. Here each blank
+    node gets a colour, the stem of its stable name refined by the colours of its neighbours
+    both ways until no class splits further, and the triples come out in a depth-first walk,
+    each node's edges in colour order. Nodes still alike after the refinement are, in a
+    report (results under one report node, sharing leaves), interchangeable: whichever is
+    met first, its neighbours are met before the other's, so the numbering, and the text,
+    come out the same. (Colour refinement cannot tell apart every pair of nodes that are not
+    interchangeable: regular structures defeat it. A report has none that we know of.)
+    """
+    from emkg.skolem import stable_labels
+
+    triples: list[Triple] = list(graph)
+    colour = {node: label[:32] for node, label in stable_labels(triples).items()}
+    edges: dict[Node, list[Edge]] = defaultdict(list)
+    for triple in triples:
+        s, p, o = triple
+        if isinstance(s, BNode):
+            edges[s].append((">", p, o, triple))
+        if isinstance(o, BNode):
+            edges[o].append(("<", p, s, triple))
+
+    def of(node: Node) -> str:
+        return colour.get(node) or str(node.n3())  # type: ignore[call-overload]
+
+    classes = len(set(colour.values()))
+    while True:
+        colour = {
+            node: hashlib.sha256(
+                "\n".join(
+                    [of(node), *sorted(f"{d} {p.n3()} {of(m)}" for d, p, m, _ in edges[node])]
+                ).encode("utf-8")
+            ).hexdigest()
+            for node in colour
+        }
+        refined = len(set(colour.values()))
+        if refined == classes:
+            break
+        classes = refined
+
+    order: list[Triple] = []
+    emitted: set[Triple] = set()
+    visited: set[Node] = set()
+
+    def walk(start: Node) -> None:
+        visited.add(start)
+        stack = [iter(sorted(edges[start], key=lambda e: (e[0], e[1].n3(), of(e[2]))))]
+        while stack:
+            for _d, _p, other, triple in stack[-1]:
+                if triple in emitted:
+                    continue
+                emitted.add(triple)
+                order.append(triple)
+                if isinstance(other, BNode) and other not in visited:
+                    visited.add(other)
+                    edge_list = sorted(edges[other], key=lambda e: (e[0], e[1].n3(), of(e[2])))
+                    stack.append(iter(edge_list))
+                    break
+            else:
+                stack.pop()
+
+    named = sorted(
+        (t for t in triples if not isinstance(t[0], BNode)),
+        key=lambda t: (of(t[0]), of(t[1]), of(t[2])),
+    )
+    for triple in named:
+        if triple not in emitted:
+            emitted.add(triple)
+            order.append(triple)
+            if isinstance(triple[2], BNode) and triple[2] not in visited:
+                walk(triple[2])
+    for node in sorted((n for n in edges if n not in visited), key=of):
+        if node not in visited:
+            walk(node)
+    return order

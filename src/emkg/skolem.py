@@ -27,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 import pyoxigraph as ox
-from rdflib import BNode, Dataset, Graph, URIRef
+from rdflib import BNode, Dataset, URIRef
 from rdflib.term import Node
 
 from emkg.rdfcompare import GENID_BASE
@@ -106,9 +106,11 @@ def stable_labels(triples: Iterable[Triple]) -> dict[BNode, str]:
     return _Namer(triples).labels()
 
 
-def _renamed(graph: Graph, skolem_base: str | None) -> list[tuple[OxTerm, OxTerm, OxTerm]]:
+def _renamed(
+    graph: Iterable[Triple], skolem_base: str | None
+) -> list[tuple[OxTerm, OxTerm, OxTerm]]:
     """The triples of ``graph`` as Oxigraph terms with stable blank-node names."""
-    triples = list(graph.triples((None, None, None)))
+    triples = list(graph)
     converted: dict[Node, OxTerm] = {
         node: ox.NamedNode(skolem_base + label)
         if skolem_base is not None
@@ -125,8 +127,11 @@ def _renamed(graph: Graph, skolem_base: str | None) -> list[tuple[OxTerm, OxTerm
     return [(term(s), term(p), term(o)) for s, p, o in triples]
 
 
-def stable_triples(graph: Graph) -> list[ox.Triple]:
-    """The triples of ``graph`` with stable blank-node labels (kept blank), sorted."""
+def stable_triples(graph: Iterable[Triple]) -> list[ox.Triple]:
+    """The triples of ``graph`` with stable blank-node labels (kept blank), sorted.
+
+    Blank nodes that share content and anchor are numbered in the order ``graph`` yields
+    them: a graph, or its triples in an order of the caller's (:func:`emkg.report.turtle`)."""
     return sorted((ox.Triple(s, p, o) for s, p, o in _renamed(graph, None)), key=str)  # type: ignore[arg-type]
 
 
