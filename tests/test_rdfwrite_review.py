@@ -1,8 +1,8 @@
 """Review cases for the Oxigraph writers (emkg.rdfwrite) and parse_into's fast path.
 
-Each test states a case the change d98267a..5e53fac gets wrong (or, for the long-string
-test, one it gets right and should keep): a release file that does not read back as the
-same graph, or a refused file that leaves something behind.
+Each test states a case the first Oxigraph writer (d98267a..5e53fac) got wrong, or, for the
+long-string test, one it got right and should keep: a release file that did not read back
+as the same graph, or a refused file that left something behind.
 """
 
 from __future__ import annotations
@@ -73,28 +73,27 @@ def test_long_strings_read_back(text: str) -> None:
 
 @pytest.mark.parametrize("name", ["é", "_a", "a.", "a-b1"])
 def test_source_prefix_names_give_readable_turtle(name: str) -> None:
-    """FAILS for "é", "_a", "a." (passes for "a-b1"). "é" is a valid Turtle PN_PREFIX, but
-    rdfwrite._PREFIXED_NAME wants [A-Za-z] first, so its ``@prefix`` line is dropped. "_a"
-    and "a." are valid XML NCNames that rdflib binds when it reads an RDF/XML source, but not
-    Turtle prefixes: Oxigraph writes them as given (``_a:s`` reads as a blank node), where
-    rdflib's writer renamed them (``p_a:``). Either way the file does not parse."""
+    """The name "é" is a valid Turtle PN_PREFIX (its ``@prefix`` line was dropped by an
+    ASCII-only pattern). "_a" and "a." are valid XML NCNames that rdflib binds when it reads
+    an RDF/XML source, but not Turtle prefixes: Oxigraph wrote them as given (``_a:s`` reads
+    as a blank node). Such names are not used now: the IRIs are written in full."""
     t = [ox.Triple(ox.NamedNode(EX + "s"), ox.NamedNode(EX + "p"), ox.NamedNode(EX + "o"))]
     _reads_back(t, {name: EX})
 
 
 def test_iri_ending_in_a_dot_reads_back_with_rdflib() -> None:
-    """FAILS: Oxigraph writes <ns/a.b.> as ``ex:a.b\\.`` (valid Turtle), which rdflib
-    refuses ("expected directive or statement"); the README says every file reads back
-    with rdflib, and rdflib's own writer wrote the full IRI."""
+    """Oxigraph writes <ns/a.b.> as ``ex:a.b\\.`` (valid Turtle), which rdflib refuses
+    ("expected directive or statement"); the README says every file reads back with
+    rdflib: such a name is written as the full IRI, as rdflib's own writer did."""
     t = [ox.Triple(ox.NamedNode(EX + "s"), ox.NamedNode(EX + "p"), ox.NamedNode(EX + "a.b."))]
     _reads_back(t, {"ex": EX})
 
 
 @pytest.mark.parametrize("iri", ["data:text/plain,hi", "doi:10.1002/ajh.24287", "obo:x"])
 def test_jsonld_iri_whose_scheme_is_a_prefix(iri: str) -> None:
-    """FAILS: an absolute IRI whose scheme is a @context prefix (``data:`` is a registered
-    URI scheme) is written as it stands and reads back as the prefix's IRI
-    (``https://w3id.org/emkg/data/text/plain,hi``): a different graph."""
+    """An absolute IRI whose scheme is a @context prefix (``data:`` is a registered URI
+    scheme), written as it stands, would read back as the prefix's IRI
+    (``https://w3id.org/emkg/data/text/plain,hi``): that prefix is left out of the context."""
     t = [ox.Triple(ox.NamedNode(EX + "s"), ox.NamedNode(EX + "p"), ox.NamedNode(iri))]
     data = rdfwrite.jsonld(t, jsonld_context())
     assert {q.triple for q in ox.parse(data, format=ox.RdfFormat.JSON_LD)} == set(t), json.loads(
@@ -103,9 +102,9 @@ def test_jsonld_iri_whose_scheme_is_a_prefix(iri: str) -> None:
 
 
 def test_refused_file_binds_no_prefix(tmp_path: Path) -> None:
-    """FAILS: parse_into's fast path (an empty Graph) parses straight into the target and on
-    refusal removes the triples only: the refused file's prefixes stay bound (the old path
-    and the brief: a failed load leaves the old state)."""
+    """parse_into's fast path (an empty Graph) parses straight into the target; on refusal
+    it removed the triples only, and the refused file's prefixes stayed bound (the brief:
+    a failed load leaves the old state)."""
     bad = tmp_path / "bad.ttl"
     bad.write_text(
         "@prefix foo: <http://foo.example/> .\n"
@@ -121,8 +120,8 @@ def test_refused_file_binds_no_prefix(tmp_path: Path) -> None:
 
 
 def test_empty_and_non_empty_targets_get_the_same_prefixes(tmp_path: Path) -> None:
-    """FAILS: the fast path binds the file's default prefix ``:``, the copying path skips
-    it (``if prefix:``), so what a file binds depends on whether the target was empty."""
+    """The fast path bound the file's default prefix ``:``, the copying path skipped it
+    (``if prefix:``): what a file bound depended on whether the target was empty."""
     good = tmp_path / "good.ttl"
     good.write_text('@prefix : <http://default.example/> .\n:s :p "x" .\n')
     empty, full = Graph(), Graph()
@@ -130,3 +129,39 @@ def test_empty_and_non_empty_targets_get_the_same_prefixes(tmp_path: Path) -> No
     rdfio.parse_into(empty, good)
     rdfio.parse_into(full, good)
     assert dict(empty.namespaces()).get("") == dict(full.namespaces()).get("")
+
+
+#: local parts that Oxigraph writes plain, with a backslash escape, or not at all
+LOCALS = ["a.b.", "a.b", "a/b", "a~b", "a(b)", "a%20b", "-a", ".a", "a:b", "a,b", "a;b", "1a"]
+LOCALS += ["a#b", "a'b", "a@b", "a?b", "é", "", "_a", "a!b", "a$b", "a&b", "a*b", "a+b", "a=b"]
+
+
+@pytest.mark.parametrize("local", LOCALS)
+def test_every_local_part_reads_back(local: str) -> None:
+    """Whatever the local part, as subject, predicate, object or datatype: the written
+    prefixed name or full IRI reads back in Oxigraph and rdflib as the same IRI."""
+    iri = ox.NamedNode(EX + local)
+    other = ox.NamedNode(EX + "x")
+    t = [
+        ox.Triple(iri, other, other),
+        ox.Triple(other, iri, other),
+        ox.Triple(other, other, iri),
+        ox.Triple(other, other, ox.Literal("v", datatype=iri)),
+    ]
+    _reads_back(t, {"ex": EX, "": EX + "x/", "a·b": EX + "y/"})
+
+
+def test_only_prefixes_turtle_and_rdflib_read_are_declared() -> None:
+    """A name PN_PREFIX allows but rdflib does not read (``a.b``) is not used; each used
+    prefix is declared once, and a prefix named in a literal alone is not declared."""
+    s, p = ox.NamedNode(EX + "s"), ox.NamedNode("https://other.example/p")
+    t = [ox.Triple(s, p, ox.Literal("see ex: and q:x"))]
+    text = rdfwrite.turtle(t, {"a.b": EX, "q": "https://q.example/", "o": "https://other.example/"})
+    assert text.decode().splitlines()[:2] == ["@prefix o: <https://other.example/> .", ""]
+    _reads_back(t, {"a.b": EX, "q": "https://q.example/", "o": "https://other.example/"})
+
+
+def test_jsonld_context_namespaces_end_in_a_delimiter() -> None:
+    t = [ox.Triple(ox.NamedNode(EX + "s"), ox.NamedNode(EX + "p"), ox.NamedNode(EX + "o"))]
+    with pytest.raises(ValueError, match="ends in neither"):
+        rdfwrite.jsonld(t, {"ex": "https://example.org/ns"})
