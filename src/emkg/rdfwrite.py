@@ -41,13 +41,11 @@ _PN_CHARS_BASE = (
     "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
 )
 #: a prefix name Turtle's PN_PREFIX allows, less a '.' inside the name (rdflib refuses it)
-_PREFIX_NAME = re.compile(
-    f"(?:[{_PN_CHARS_BASE}][{_PN_CHARS_BASE}_\\-0-9\u00b7\u0300-\u036f\u203f\u2040]*)?"
-)
+_PREFIX_NAME = f"(?:[{_PN_CHARS_BASE}][{_PN_CHARS_BASE}_\\-0-9\u00b7\u0300-\u036f\u203f\u2040]*)?"
+#: the same for ASCII names, which need not compile the Unicode ranges
+_ASCII_PREFIX_NAME = re.compile(r"(?:[A-Za-z][A-Za-z0-9_\-]*)?")
 #: a Turtle local name's backslash escape (PN_LOCAL_ESC)
 _LOCAL_ESCAPE = re.compile(r"\\(.)")
-#: an IRI's scheme
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
@@ -64,7 +62,13 @@ def _serialize(
 
 def turtle_prefixes(prefixes: Mapping[str, str]) -> dict[str, str]:
     """The ``prefixes`` whose names Turtle and rdflib read, in name order."""
-    return {name: ns for name, ns in sorted(prefixes.items()) if _PREFIX_NAME.fullmatch(name)}
+    return {name: ns for name, ns in sorted(prefixes.items()) if _is_prefix_name(name)}
+
+
+def _is_prefix_name(name: str) -> bool:
+    if name.isascii():
+        return _ASCII_PREFIX_NAME.fullmatch(name) is not None
+    return re.fullmatch(_PREFIX_NAME, name) is not None
 
 
 def sorted_triples(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
@@ -184,8 +188,10 @@ class _Compactor:
                 raise ValueError(f"@context prefix {name!r}: {namespace} ends in neither / nor #")
         self.by_length = sorted(context.items(), key=lambda item: (-len(item[1]), item[0]))
         self.cache: dict[str, str] = {}
-        #: the schemes of the IRIs written whole (not compacted)
-        self.schemes: set[str] = set()
+
+    def schemes(self) -> set[str]:
+        """The schemes of the IRIs written whole (not compacted)."""
+        return {iri.partition(":")[0] for iri, found in self.cache.items() if found is iri}
 
     def iri(self, iri: str) -> str:
         found = self.cache.get(iri)
@@ -196,10 +202,6 @@ class _Compactor:
                 if iri.startswith(namespace) and local and not local.startswith("//"):
                     found = f"{name}:{local}"
                     break
-            else:
-                scheme = _SCHEME.match(iri)
-                if scheme is not None:
-                    self.schemes.add(scheme.group(1))
             self.cache[iri] = found
         return found
 
@@ -246,7 +248,7 @@ def jsonld(triples: Iterable[ox.Triple], context: Mapping[str, str]) -> bytes:
     while True:
         compactor = _Compactor(context)
         graph = [compactor.node(n) for n in expanded]
-        clashes = compactor.schemes & context.keys()
+        clashes = compactor.schemes() & context.keys()
         if not clashes:
             break
         context = {name: ns for name, ns in context.items() if name not in clashes}
