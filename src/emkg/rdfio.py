@@ -37,6 +37,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import XSD
+from rdflib.plugins.stores.memory import Memory
 from rdflib.term import Node
 
 from emkg.errors import InputError
@@ -538,7 +539,9 @@ def _check_quads(quads: Iterable[ox.Quad], seen: set[tuple[str, str]], bad: list
 def parse_into(graph: Graph, path: Path) -> None:
     """Parse ``path`` into ``graph``; raise InputError naming file, line and column on failure.
 
-    No triple is added to ``graph`` when the file is refused.
+    When the file is refused, no triple is added to ``graph`` and no prefix is bound in it.
+    The file's prefixes, less the default ``:`` (it names nothing outside its file), are
+    bound with ``override=False``, whether ``graph`` was empty or not.
     """
     path = Path(path)
     if rdf_format_or_none(path) in _QUAD_FORMATS and not isinstance(graph, Dataset):
@@ -547,17 +550,26 @@ def parse_into(graph: Graph, path: Path) -> None:
             f"{rdf_format(path)} holds named graphs; read it with read_dataset",
             path=path,
         )
-    if not isinstance(graph, Dataset) and len(graph) == 0:
-        try:  # read straight into an empty graph, which saves a copy of every triple
+    maps = _prefix_maps(graph) if not isinstance(graph, Dataset) and len(graph) == 0 else None
+    if maps is not None:  # read straight into an empty graph: saves a copy of every triple
+        by_name, by_namespace = maps
+        saved = dict(by_name), dict(by_namespace)
+        try:
             _read_into(path, graph)
         except BaseException:
             graph.remove((None, None, None))  # no triple is kept of a refused file
             raise
+        finally:  # the prefixes as they were; the file's are bound below, as when copying
+            bound = list(graph.namespaces())
+            by_name.clear()
+            by_name.update(saved[0])
+            by_namespace.clear()
+            by_namespace.update(saved[1])
+            graph.namespace_manager.reset()
+        _bind_prefixes(graph, bound)
         return
     fresh = read_file(path)
-    for prefix, namespace in fresh.namespaces():
-        if prefix:
-            graph.bind(prefix, namespace, override=False)
+    _bind_prefixes(graph, fresh.namespaces())
     if isinstance(fresh, Dataset):
         assert isinstance(graph, Dataset)
         contexts: dict[Node | None, Graph] = {None: graph.default_context}
@@ -573,6 +585,22 @@ def parse_into(graph: Graph, path: Path) -> None:
         graph.addN((s, p, o, graph) for s, p, o in fresh.triples((None, None, None)))
 
 
+def _prefix_maps(graph: Graph) -> tuple[dict[str, URIRef], dict[URIRef, str]] | None:
+    """The two maps in which rdflib's in-memory store keeps ``graph``'s prefixes (so that
+    a refused file's can be taken back: rdflib has no unbind); None for another store."""
+    if type(graph.store) is not Memory:
+        return None
+    fields = vars(graph.store)
+    return fields["_Memory__namespace"], fields["_Memory__prefix"]
+
+
+def _bind_prefixes(graph: Graph, namespaces: Iterable[tuple[str, URIRef]]) -> None:
+    """Bind a file's ``namespaces`` in ``graph``, its default prefix ``:`` apart."""
+    for prefix, namespace in namespaces:
+        if prefix:
+            graph.bind(prefix, namespace, override=False)
+
+
 def rdf_format_or_none(path: Path) -> str | None:
     return FORMATS.get(Path(path).suffix.lower())
 
@@ -583,9 +611,7 @@ def read_graph(paths: Iterable[Path]) -> Graph:
     for path in paths:
         p = Path(path)
         fresh = read_file(p)
-        for prefix, namespace in fresh.namespaces():
-            if prefix:
-                graph.bind(prefix, namespace, override=False)
+        _bind_prefixes(graph, fresh.namespaces())
         if isinstance(fresh, Dataset):
             graph.addN((s, pr, o, graph) for s, pr, o, _g in fresh.quads((None, None, None, None)))
         else:
