@@ -37,7 +37,6 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import XSD
-from rdflib.plugins.stores.memory import Memory
 from rdflib.term import Node
 
 from emkg.errors import InputError
@@ -434,19 +433,12 @@ def _ill_typed_error(path: Path, bad: list[Literal], text: str) -> InputError:
 
 def read_file(path: Path) -> Graph:
     """Read one RDF file into a new Graph (a Dataset for TriG and N-Quads), checked."""
-    fmt = rdf_format_or_none(Path(path))
-    return _read_into(Path(path), Dataset() if fmt in _QUAD_FORMATS else Graph())
-
-
-def _read_into(path: Path, fresh: Graph) -> Graph:
-    """Read one RDF file into ``fresh``, an empty graph, checked; ``fresh`` is returned.
-
-    On failure ``fresh`` may hold part of the file: the caller discards or empties it.
-    """
+    path = Path(path)
     data = read_input_bytes(path)
     fmt = rdf_format(path)
     text = decode_utf8(path, data) if fmt != "xml" else data.decode("utf-8", "replace")
     _strict_check(path, fmt, data, text)
+    fresh: Graph = Dataset() if fmt in _QUAD_FORMATS else Graph()
     try:
         with quiet_rdflib():
             if fmt == "xml":
@@ -539,9 +531,9 @@ def _check_quads(quads: Iterable[ox.Quad], seen: set[tuple[str, str]], bad: list
 def parse_into(graph: Graph, path: Path) -> None:
     """Parse ``path`` into ``graph``; raise InputError naming file, line and column on failure.
 
-    When the file is refused, no triple is added to ``graph`` and no prefix is bound in it.
-    The file's prefixes, less the default ``:`` (it names nothing outside its file), are
-    bound with ``override=False``, whether ``graph`` was empty or not.
+    The file is read into a graph of its own first, so when it is refused no triple is added
+    to ``graph`` and no prefix is bound in it. The file's prefixes, less the default ``:`` (it
+    names nothing outside its file), are bound with ``override=False``.
     """
     path = Path(path)
     if rdf_format_or_none(path) in _QUAD_FORMATS and not isinstance(graph, Dataset):
@@ -550,24 +542,6 @@ def parse_into(graph: Graph, path: Path) -> None:
             f"{rdf_format(path)} holds named graphs; read it with read_dataset",
             path=path,
         )
-    maps = _prefix_maps(graph) if not isinstance(graph, Dataset) and len(graph) == 0 else None
-    if maps is not None:  # read straight into an empty graph: saves a copy of every triple
-        by_name, by_namespace = maps
-        saved = dict(by_name), dict(by_namespace)
-        try:
-            _read_into(path, graph)
-        except BaseException:
-            graph.remove((None, None, None))  # no triple is kept of a refused file
-            raise
-        finally:  # the prefixes as they were; the file's are bound below, as when copying
-            bound = list(graph.namespaces())
-            by_name.clear()
-            by_name.update(saved[0])
-            by_namespace.clear()
-            by_namespace.update(saved[1])
-            graph.namespace_manager.reset()
-        _bind_prefixes(graph, bound)
-        return
     fresh = read_file(path)
     _bind_prefixes(graph, fresh.namespaces())
     if isinstance(fresh, Dataset):
@@ -583,15 +557,6 @@ def parse_into(graph: Graph, path: Path) -> None:
         graph.addN((s, p, o, context(g)) for s, p, o, g in fresh.quads((None, None, None, None)))
     else:
         graph.addN((s, p, o, graph) for s, p, o in fresh.triples((None, None, None)))
-
-
-def _prefix_maps(graph: Graph) -> tuple[dict[str, URIRef], dict[URIRef, str]] | None:
-    """The two maps in which rdflib's in-memory store keeps ``graph``'s prefixes (so that
-    a refused file's can be taken back: rdflib has no unbind); None for another store."""
-    if type(graph.store) is not Memory:
-        return None
-    fields = vars(graph.store)
-    return fields["_Memory__namespace"], fields["_Memory__prefix"]
 
 
 def _bind_prefixes(graph: Graph, namespaces: Iterable[tuple[str, URIRef]]) -> None:
